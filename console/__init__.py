@@ -1,0 +1,3 @@
+"""Berichtenbox console: lokaal Leveranciersportaal en verzendengine voor de MijnOverheid Berichtenbox."""
+
+__version__ = "0.1.0"

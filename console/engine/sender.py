@@ -1,0 +1,269 @@
+"""The sender: delivers due ebMS messages with reliable messaging and records every attempt.
+
+Reliable messaging (Digikoppeling osb-rm): a user message is sent, then resent with the
+same MessageId every RetryInterval until it is acknowledged, until Retries resends were
+made, or until PersistDuration has passed; then it expires. HTTP 503 and transport errors
+are recoverable; other 4xx answers are errors that retrying will not fix.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import httpx
+from sqlalchemy import select, update
+
+from console.db import models as m
+from console.db.database import Database
+from console.digikoppeling.ebms.mime import SOAP_ACTION, EbmsReceiveError, parse_http
+from console.domain.lifecycle import LetterEvent
+from console.engine.letters import apply_letter_event, letters_of_batch
+from console.engine.signals import SignalProcessor
+from console.engine.transport import TransportFactory, TransportUnavailable
+
+log = logging.getLogger(__name__)
+
+SIGNAL_RETRIES = 5
+SIGNAL_RETRY_SECONDS = 10
+LEASE = timedelta(minutes=5)  # a message in flight longer than this is taken back after a crash
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    id: int
+    message_id: str
+    connection_id: int
+    kind: m.EbmsKind
+    batch_id: str | None
+    attempts: int
+    url: str
+    content_type: str
+    body: bytes
+    retries: int
+    retry_interval: timedelta
+    expires_at: datetime | None
+
+
+def _dutch_error(exc: Exception) -> str:
+    if isinstance(exc, httpx.ConnectError):
+        return f"Kan geen verbinding maken met de ontvanger ({exc})."
+    if isinstance(exc, httpx.TimeoutException):
+        return "De ontvanger antwoordde niet op tijd."
+    if isinstance(exc, TransportUnavailable):
+        return str(exc)
+    return f"Verzending mislukt: {type(exc).__name__}: {exc}"
+
+
+class Sender:
+    def __init__(
+        self,
+        db: Database,
+        transport: TransportFactory,
+        signals: SignalProcessor,
+        *,
+        endpoint_overrides: dict[int, str] | None = None,
+    ) -> None:
+        self._db = db
+        self._transport = transport
+        self._signals = signals
+        self.endpoint_overrides = endpoint_overrides if endpoint_overrides is not None else {}
+
+    def recover(self, now: datetime) -> int:
+        """After a crash: messages left 'sending' are sent again (same MessageId)."""
+        with self._db.session() as s:
+            n = s.execute(
+                update(m.EbmsMessage)
+                .where(
+                    m.EbmsMessage.direction == m.EbmsDirection.OUT,
+                    m.EbmsMessage.status == m.EbmsStatus.SENDING,
+                )
+                .values(status=m.EbmsStatus.PENDING, next_attempt_at=now)
+            ).rowcount
+            s.commit()
+        if n:
+            log.warning("%d berichten in verzending na herstart: worden opnieuw verstuurd", n)
+        return n or 0
+
+    def deliver_due(self, now: datetime, *, limit: int = 20) -> int:
+        done = 0
+        for claimed in self._claim(now, limit):
+            self._deliver(claimed)
+            done += 1
+        return done
+
+    def _claim(self, now: datetime, limit: int) -> list[Claimed]:
+        out: list[Claimed] = []
+        with self._db.session() as s:
+            candidates = list(
+                s.scalars(
+                    select(m.EbmsMessage)
+                    .where(
+                        m.EbmsMessage.direction == m.EbmsDirection.OUT,
+                        m.EbmsMessage.status.in_([m.EbmsStatus.PENDING, m.EbmsStatus.SENT]),
+                        m.EbmsMessage.next_attempt_at <= now,
+                    )
+                    .order_by(m.EbmsMessage.next_attempt_at)
+                    .limit(limit)
+                )
+            )
+            for msg in candidates:
+                conn = s.get(m.Connection, msg.connection_id) if msg.connection_id else None
+                if conn is None:
+                    continue
+                is_user = msg.kind is m.EbmsKind.USER
+                retries = conn.retries if is_user else SIGNAL_RETRIES
+                interval = timedelta(
+                    seconds=conn.retry_interval_seconds if is_user else SIGNAL_RETRY_SECONDS
+                )
+                if self._exhausted(msg, retries, now):
+                    self._expire(s, msg, now)
+                    continue
+                # Atomic claim: only the engine whose UPDATE matches sends it.
+                got = s.execute(
+                    update(m.EbmsMessage)
+                    .where(m.EbmsMessage.id == msg.id, m.EbmsMessage.status == msg.status)
+                    .values(status=m.EbmsStatus.SENDING, next_attempt_at=now + LEASE, updated_at=now)
+                    .execution_options(synchronize_session=False)
+                ).rowcount
+                if not got:
+                    continue
+                url = self.endpoint_overrides.get(conn.id, conn.endpoint_url)
+                out.append(
+                    Claimed(
+                        msg.id,
+                        msg.message_id,
+                        conn.id,
+                        msg.kind,
+                        msg.batch_id,
+                        msg.attempts,
+                        url,
+                        msg.content_type,
+                        msg.raw,
+                        retries,
+                        interval,
+                        msg.expires_at,
+                    )
+                )
+                if msg.batch_id and msg.attempts == 0:
+                    batch = s.scalar(select(m.Batch).where(m.Batch.batch_id == msg.batch_id))
+                    if batch is not None:
+                        batch.status = m.BatchStatus.SENDING
+            s.commit()
+        return out
+
+    @staticmethod
+    def _exhausted(msg: m.EbmsMessage, retries: int, now: datetime) -> bool:
+        if msg.expires_at is not None and now >= msg.expires_at:
+            return True
+        return msg.attempts >= 1 + retries
+
+    def _expire(self, s, msg: m.EbmsMessage, now: datetime) -> None:  # type: ignore[no-untyped-def]
+        msg.status = m.EbmsStatus.EXPIRED
+        msg.updated_at = now
+        msg.error_detail = (
+            f"Geen ontvangstbevestiging na {msg.attempts} pogingen; het bericht is verlopen."
+        )
+        if msg.batch_id:
+            batch = s.scalar(select(m.Batch).where(m.Batch.batch_id == msg.batch_id))
+            if batch is not None:
+                batch.status = m.BatchStatus.EXPIRED
+            for letter in letters_of_batch(s, msg.batch_id):
+                apply_letter_event(
+                    s,
+                    letter,
+                    LetterEvent.EXPIRED,
+                    now,
+                    detail=msg.error_detail + " U kunt het bericht opnieuw versturen.",
+                )
+
+    def _deliver(self, c: Claimed) -> None:
+        started = datetime.now(UTC)
+        t0 = time.perf_counter()
+        status: int | None = None
+        error: str | None = None
+        reply: httpx.Response | None = None
+        try:
+            client = self._transport.client_for(c.connection_id)
+            reply = client.post(
+                c.url,
+                content=c.body,
+                headers={"Content-Type": c.content_type, "SOAPAction": SOAP_ACTION},
+            )
+            status = reply.status_code
+        except (httpx.HTTPError, TransportUnavailable, OSError) as exc:
+            error = _dutch_error(exc)
+        duration_ms = int((time.perf_counter() - t0) * 1000)
+        now = datetime.now(UTC)
+        if status is not None and 200 <= status < 300:
+            outcome = "accepted"
+        elif status == 503 or status is None or (status is not None and status >= 500):
+            outcome = "retry"
+            error = error or f"De ontvanger gaf HTTP {status}; nieuwe poging volgt."
+        else:
+            outcome = "refused"
+            error = f"De ontvanger weigerde het bericht (HTTP {status})."
+
+        with self._db.session() as s:
+            msg = s.get(m.EbmsMessage, c.id)
+            assert msg is not None
+            msg.attempts = c.attempts + 1
+            msg.updated_at = now
+            s.add(
+                m.DeliveryAttempt(
+                    ebms_message_id=c.id,
+                    started_at=started,
+                    url=c.url,
+                    http_status=status,
+                    error=error,
+                    duration_ms=duration_ms,
+                    outcome=outcome,
+                )
+            )
+            if outcome == "accepted":
+                msg.error_detail = None
+                if c.kind is m.EbmsKind.USER:
+                    msg.status = m.EbmsStatus.SENT
+                    msg.next_attempt_at = now + c.retry_interval  # resend if no ack by then
+                    self._letters_event(s, c, LetterEvent.HTTP_ACCEPTED, now, "Aangeboden bij de ontvanger (HTTP %d)." % status)
+                else:
+                    msg.status = m.EbmsStatus.DELIVERED
+                    msg.next_attempt_at = None
+            elif outcome == "retry":
+                msg.status = m.EbmsStatus.PENDING
+                msg.error_detail = error
+                msg.next_attempt_at = now + c.retry_interval
+                at = msg.next_attempt_at.astimezone().strftime("%H:%M:%S")
+                self._letters_event(
+                    s, c, LetterEvent.TRANSPORT_ERROR, now, f"{error} Nieuwe poging om {at}."
+                )
+            else:
+                msg.status = m.EbmsStatus.FAILED
+                msg.error_detail = error
+                msg.next_attempt_at = None
+                self._letters_event(s, c, LetterEvent.MESSAGE_ERROR, now, error or "")
+            s.commit()
+
+        if outcome == "accepted" and reply is not None and reply.content:
+            self._sync_reply(reply)
+
+    def _letters_event(self, s, c: Claimed, event: LetterEvent, now: datetime, detail: str) -> None:  # type: ignore[no-untyped-def]
+        if c.kind is not m.EbmsKind.USER or not c.batch_id:
+            return
+        if event is LetterEvent.HTTP_ACCEPTED:
+            batch = s.scalar(select(m.Batch).where(m.Batch.batch_id == c.batch_id))
+            if batch is not None and batch.status in (m.BatchStatus.QUEUED, m.BatchStatus.SENDING):
+                batch.status = m.BatchStatus.SENT
+        for letter in letters_of_batch(s, c.batch_id):
+            apply_letter_event(s, letter, event, now, detail=detail, quiet_if_illegal=True)
+
+    def _sync_reply(self, reply: httpx.Response) -> None:
+        """A synchronous signal (mshSignalsOnly): an Acknowledgment or MessageError in the body."""
+        try:
+            msg = parse_http(reply.headers.get("content-type", ""), reply.content, max_bytes=10_000_000)
+        except EbmsReceiveError as exc:
+            log.warning("Onleesbaar synchroon antwoord: %s", exc)
+            return
+        self._signals.process(msg, reply.content, reply.headers.get("content-type", ""))

@@ -1,0 +1,112 @@
+"""What the services return to the UI and the CLI: frozen dataclasses, never ORM objects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from console.domain.environment import Environment
+from console.domain.lifecycle import LetterStatus
+
+
+@dataclass(frozen=True, slots=True)
+class OrganisationInfo:
+    id: int
+    name: str
+    oin: str
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class BerichtTypeInfo:
+    id: int
+    organisation_id: int
+    code: str
+    name: str
+    active: bool  # actief voor de omgeving van de actieve koppeling
+
+
+@dataclass(frozen=True, slots=True)
+class WorkspaceStatus:
+    """What the banner shows."""
+
+    environment: Environment
+    connection_id: int | None
+    connection_name: str
+    organisation_id: int | None
+    organisation_name: str
+    organisation_oin: str
+    is_demo: bool
+    organisations: tuple[OrganisationInfo, ...] = ()  # the organisations this connection serves
+
+
+@dataclass(frozen=True, slots=True)
+class EngineSnapshot:
+    """Thread-safe copy of the engine's state; the UI polls it."""
+
+    running: bool
+    queued: int
+    in_flight: int
+    awaiting_result: int
+    inbound_url: str
+    last_error: str | None = None
+    simulator_url: str | None = None
+    certificate_days_left: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LetterRow:
+    """One line of the message log."""
+
+    id: int
+    created_at: datetime
+    organisation_name: str
+    berichttype: str
+    bsn_masked: str
+    onderwerp: str
+    referentie: str
+    status: LetterStatus
+    status_label: str
+    status_tone: str  # grey, blue, green, amber, red
+    verwerkings_code: str | None
+    explanation: str  # plain Dutch: what happened and what to do
+    batch_id: str | None
+    bericht_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    at: datetime
+    kind: str
+    title: str  # plain Dutch
+    detail: str = ""
+    code: str | None = None  # original code, shown small beside the explanation
+    raw_ref: int | None = None  # ebms_messages.id of the raw exchange, if any
+
+
+@dataclass(frozen=True, slots=True)
+class LetterDetail:
+    row: LetterRow
+    next_step: str
+    timeline: tuple[TimelineEntry, ...] = field(default_factory=tuple)
+    message_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SubmittedLetter:
+    letter_id: int
+    bericht_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class LetterQuery:
+    """A filter for the message log; ``search`` is what the user typed in the search box."""
+
+    search: str = ""
+    status: LetterStatus | None = None
+    verwerkings_code: str | None = None
+    organisation_id: int | None = None
+    sort_key: str = "created_at"  # one of LetterQuery.SORT_KEYS
+    descending: bool = True
+
+    SORT_KEYS = ("created_at", "organisation", "berichttype", "onderwerp", "referentie", "status", "verwerkings_code")

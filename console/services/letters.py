@@ -1,0 +1,345 @@
+"""Use cases around letters: compose and submit, search the log, explain one letter."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from console.db import models as m
+from console.db.database import Database
+from console.db.repositories import LetterFilter, LetterRepository
+from console.domain.bsn import mask_bsn
+from console.domain.ebms_errors import explain_ebms_error
+from console.domain.ids import is_guid, new_guid
+from console.domain.letter import FieldIssue, LetterDraft, LetterLimits, encode_line_breaks, validate_letter
+from console.domain.lifecycle import STATUS_LABELS, LetterStatus
+from console.domain.verwerkingscode import explain
+from console.services.dto import LetterDetail, LetterQuery, LetterRow, SubmittedLetter, TimelineEntry
+from console.services.errors import LetterRefused, NotFound
+from console.services.workspace import WorkspaceService
+from console.xml.parser import pretty_xml
+
+_NINE_DIGITS = re.compile(r"^\d{9}$")
+
+_EVENT_TITLES = {
+    "created": "Aangemaakt",
+    "queued": "In de wachtrij gezet",
+    "batched": "In een batch gezet",
+    "claim": "In een batch gezet",
+    "http_accepted": "Aangeboden bij Logius",
+    "transport_error": "Verzending mislukt, wordt opnieuw geprobeerd",
+    "acknowledged": "Ontvangst bevestigd door Logius",
+    "message_error": "Foutmelding van Logius (ebMS)",
+    "expired": "Verlopen zonder bevestiging",
+    "result": "Resultaat van MijnOverheid",
+    "result_again": "Resultaat nogmaals ontvangen",
+    "result_unknown": "Onbekend resultaat ontvangen",
+    "resend": "Opnieuw in de wachtrij",
+    "mark_paper": "Per post verstuurd",
+}
+
+_SORT_COLUMNS = {
+    "created_at": "created_at",
+    "organisation": "organisation_id",
+    "berichttype": "berichttype",
+    "onderwerp": "onderwerp",
+    "referentie": "referentie",
+    "status": "status",
+    "verwerkings_code": "verwerkings_code",
+}
+
+
+def filter_for(query: LetterQuery) -> LetterFilter:
+    """Understand what was typed: nine digits is a BSN, a GUID a BatchID/BerichtID, else text."""
+    text = query.search.strip()
+    f = LetterFilter(
+        status=query.status,
+        verwerkings_code=query.verwerkings_code,
+        organisation_id=query.organisation_id,
+    )
+    if not text:
+        return f
+    if _NINE_DIGITS.match(text):
+        return replace(f, bsn=text)
+    if is_guid(text):
+        return replace(f, batch_or_bericht_id=text.lower())
+    return replace(f, text=text)
+
+
+class LetterService:
+    def __init__(
+        self,
+        db: Database,
+        workspace: WorkspaceService,
+        *,
+        limits: LetterLimits | None = None,
+        on_submitted: Callable[[], None] | None = None,
+    ) -> None:
+        self._db = db
+        self._workspace = workspace
+        self.limits = limits or LetterLimits()
+        self._on_submitted = on_submitted
+
+    # --- compose and submit ---
+    def validate(self, draft: LetterDraft, organisation_id: int | None = None) -> list[FieldIssue]:
+        issues = validate_letter(draft, self.limits)
+        if organisation_id is not None and draft.berichttype and len(draft.berichttype) <= 8:
+            known = {b.code: b for b in self._workspace.berichttypes(organisation_id)}
+            bt = known.get(draft.berichttype)
+            env = self._workspace.status().environment.label
+            if bt is None:
+                issues.append(
+                    FieldIssue(
+                        "BerichtType",
+                        f"Berichttype {draft.berichttype} is niet bekend bij deze organisatie. "
+                        "MijnOverheid zal het bericht waarschijnlijk weigeren.",
+                        blocking=False,
+                    )
+                )
+            elif not bt.active:
+                issues.append(
+                    FieldIssue(
+                        "BerichtType",
+                        f"Berichttype {bt.code} is niet actief voor {env}. MijnOverheid zal het "
+                        "bericht waarschijnlijk weigeren (BerichtTypeNietOndersteund).",
+                        blocking=False,
+                    )
+                )
+        return issues
+
+    def submit(self, draft: LetterDraft, organisation_id: int, actor: str = "gebruiker") -> SubmittedLetter:
+        """Store a letter in the outbox; nothing is stored when it is refused."""
+        issues = self.validate(draft, organisation_id)
+        if any(i.blocking for i in issues):
+            raise LetterRefused(issues)
+        connection_id = self._workspace.connection_id_for(organisation_id)
+        now = datetime.now(UTC)
+        with self._db.session() as s:
+            letter = m.Letter(
+                organisation_id=organisation_id,
+                connection_id=connection_id,
+                berichttype=draft.berichttype,
+                bsn=draft.bsn,
+                onderwerp=draft.onderwerp,
+                berichttekst=encode_line_breaks(draft.berichttekst),
+                referentie=draft.referentie,
+                publicatie_datum=draft.publicatie_datum,
+                bericht_id=new_guid(),
+                status=LetterStatus.QUEUED,
+                created_at=now,
+                created_by=actor,
+                updated_at=now,
+            )
+            for n, att in enumerate(draft.attachments, start=1):
+                letter.attachments.append(
+                    m.Attachment(
+                        volgorde=n,
+                        filename=att.filename,
+                        omschrijving=att.effective_omschrijving,
+                        content=att.content,
+                        size_bytes=len(att.content),
+                        sha256=hashlib.sha256(att.content).hexdigest(),
+                    )
+                )
+            s.add(letter)
+            s.flush()
+            warnings = "; ".join(i.message for i in issues)
+            s.add(
+                m.LetterEventRecord(
+                    letter_id=letter.id,
+                    at=now,
+                    kind="created",
+                    detail=f"Testbericht opgesteld door {actor}." + (f" Waarschuwing: {warnings}" if warnings else ""),
+                    actor=actor,
+                )
+            )
+            s.add(m.LetterEventRecord(letter_id=letter.id, at=now, kind="queued", detail="", actor=actor))
+            s.commit()
+            result = SubmittedLetter(letter.id, letter.bericht_id)
+        if self._on_submitted is not None:
+            self._on_submitted()
+        return result
+
+    # --- the message log ---
+    def count(self, query: LetterQuery) -> int:
+        with self._db.session() as s:
+            return LetterRepository(s).count(filter_for(query))
+
+    def ids(self, query: LetterQuery) -> list[int]:
+        column = _SORT_COLUMNS.get(query.sort_key, "created_at")
+        with self._db.session() as s:
+            return LetterRepository(s).ids(filter_for(query), order_by=column, descending=query.descending)
+
+    def rows(self, ids: Sequence[int]) -> list[LetterRow]:
+        with self._db.session() as s:
+            letters = LetterRepository(s).rows_for_ids(list(ids))
+            orgs = {o.id: o.name for o in s.scalars(select(m.Organisation))}
+            return [_row(letter, orgs.get(letter.organisation_id, "")) for letter in letters]
+
+    def detail(self, letter_id: int) -> LetterDetail:
+        with self._db.session() as s:
+            letter = s.get(m.Letter, letter_id)
+            if letter is None:
+                raise NotFound(f"Bericht {letter_id} bestaat niet.")
+            org = s.get(m.Organisation, letter.organisation_id)
+            row = _row(letter, org.name if org else "")
+            events = list(
+                s.scalars(
+                    select(m.LetterEventRecord)
+                    .where(m.LetterEventRecord.letter_id == letter_id)
+                    .order_by(m.LetterEventRecord.at, m.LetterEventRecord.id)
+                )
+            )
+            exchanges = (
+                list(
+                    s.scalars(
+                        select(m.EbmsMessage)
+                        .where(m.EbmsMessage.batch_id == letter.batch_id)
+                        .order_by(m.EbmsMessage.created_at, m.EbmsMessage.id)
+                    )
+                )
+                if letter.batch_id
+                else []
+            )
+            timeline = [_event_entry(e) for e in events] + [_exchange_entry(x) for x in exchanges]
+            for x in exchanges:
+                for a in x.delivery_attempts:
+                    timeline.append(
+                        TimelineEntry(
+                            at=a.started_at,
+                            kind="attempt",
+                            title=f"Verzendpoging naar {a.url}",
+                            detail=(
+                                f"HTTP {a.http_status}, {a.duration_ms} ms"
+                                if a.http_status is not None
+                                else (a.error or "geen antwoord")
+                            ),
+                            raw_ref=x.id,
+                        )
+                    )
+            timeline.sort(key=lambda t: t.at)
+            expl = explain(letter.verwerkings_code) if letter.verwerkings_code else None
+            next_step = expl.next_step if expl else _next_step_for(letter.status)
+            return LetterDetail(
+                row=row,
+                next_step=next_step,
+                timeline=tuple(timeline),
+                message_ids=tuple(x.message_id for x in exchanges),
+            )
+
+    def raw_exchange(self, ebms_message_id: int) -> str:
+        with self._db.session() as s:
+            x = s.get(m.EbmsMessage, ebms_message_id)
+            if x is None:
+                raise NotFound(f"Uitwisseling {ebms_message_id} bestaat niet.")
+            raw, ct = x.raw, x.content_type
+        return render_raw(raw, ct)
+
+
+def render_raw(raw: bytes, content_type: str) -> str:
+    """Pretty-print each XML part of a raw exchange; other parts are summarised."""
+    from email.parser import BytesParser
+    from email.policy import HTTP
+
+    if "multipart" not in content_type.lower():
+        return _pretty_or_text(raw)
+    msg = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + raw)
+    parts: list[str] = []
+    for part in msg.iter_parts():  # type: ignore[attr-defined]
+        cid = part.get("Content-ID", "")
+        ctype = part.get_content_type()
+        data = part.get_payload(decode=True) or b""
+        parts.append(f"--- deel {cid} ({ctype}, {len(data):,} bytes) ---".replace(",", "."))
+        parts.append(_pretty_or_text(data) if "xml" in ctype else "(binaire inhoud)")
+    return "\n".join(parts)
+
+
+def _pretty_or_text(data: bytes) -> str:
+    try:
+        return pretty_xml(data)
+    except ValueError:
+        return data.decode("utf-8", errors="replace")
+
+
+def _row(letter: m.Letter, org_name: str) -> LetterRow:
+    label = STATUS_LABELS[letter.status]
+    text, tone = label.text, label.tone
+    expl = explain(letter.verwerkings_code) if letter.verwerkings_code else None
+    if expl is not None:
+        explanation = expl.explanation
+    elif letter.status_detail:
+        explanation = letter.status_detail
+    else:
+        explanation = _status_explanation(letter.status)
+    if letter.status is LetterStatus.SENDING and letter.status_detail:
+        text, tone = "Wacht op nieuwe poging", "amber"
+    return LetterRow(
+        id=letter.id,
+        created_at=letter.created_at,
+        organisation_name=org_name,
+        berichttype=letter.berichttype,
+        bsn_masked=mask_bsn(letter.bsn),
+        onderwerp=letter.onderwerp,
+        referentie=letter.referentie,
+        status=letter.status,
+        status_label=text,
+        status_tone=tone,
+        verwerkings_code=letter.verwerkings_code,
+        explanation=explanation,
+        batch_id=letter.batch_id,
+        bericht_id=letter.bericht_id,
+    )
+
+
+def _status_explanation(status: LetterStatus) -> str:
+    return {
+        LetterStatus.QUEUED: "Het bericht staat klaar en wordt zo verstuurd.",
+        LetterStatus.SENDING: "Het bericht wordt verstuurd.",
+        LetterStatus.SENT: "Het bericht is aangeboden; de ontvangstbevestiging van Logius komt nog.",
+        LetterStatus.ACKNOWLEDGED: "Logius heeft het bericht ontvangen. Het resultaat van MijnOverheid komt nog.",
+        LetterStatus.FAILED: "De verzending is mislukt.",
+        LetterStatus.EXPIRED: "Logius heeft de ontvangst niet bevestigd binnen de looptijd.",
+        LetterStatus.PAPER: "Het bericht is per post verstuurd.",
+    }.get(status, "")
+
+
+def _next_step_for(status: LetterStatus) -> str:
+    return {
+        LetterStatus.QUEUED: "Even geduld; de engine verstuurt het bericht.",
+        LetterStatus.SENDING: "Even geduld. Blijft dit zo, kijk dan bij de verzendpogingen wat er misgaat.",
+        LetterStatus.SENT: "Wacht op de ontvangstbevestiging.",
+        LetterStatus.ACKNOWLEDGED: "Wacht op het resultaat. Komt er na 24 uur niets, neem dan contact op met Logius; verstuur niet zomaar opnieuw.",
+        LetterStatus.FAILED: "Lees de foutmelding, herstel de oorzaak en verstuur opnieuw.",
+        LetterStatus.EXPIRED: "Controleer de verbinding met Logius en verstuur opnieuw.",
+    }.get(status, "")
+
+
+def _event_entry(e: m.LetterEventRecord) -> TimelineEntry:
+    return TimelineEntry(at=e.at, kind=e.kind, title=_EVENT_TITLES.get(e.kind, e.kind), detail=e.detail)
+
+
+def _exchange_entry(x: m.EbmsMessage) -> TimelineEntry:
+    direction = "verstuurd" if x.direction is m.EbmsDirection.OUT else "ontvangen"
+    titles = {
+        m.EbmsKind.USER: f"ebMS-bericht {x.action} {direction}",
+        m.EbmsKind.ACK: f"Ontvangstbevestiging (Acknowledgment) {direction}",
+        m.EbmsKind.ERROR: f"Foutmelding (MessageError) {direction}",
+    }
+    detail = f"MessageId {x.message_id}"
+    code = None
+    if x.kind is m.EbmsKind.ERROR and x.error_code:
+        code = x.error_code
+        detail = explain_ebms_error(x.error_code).explanation + " " + detail
+    return TimelineEntry(
+        at=x.created_at,
+        kind=f"ebms_{x.kind.value}_{x.direction.value}",
+        title=titles.get(x.kind, f"ebMS {x.kind.value} {direction}"),
+        detail=detail,
+        code=code,
+        raw_ref=x.id,
+    )

@@ -1,0 +1,497 @@
+"""An in-memory stand-in for ``console.services`` while the real services are being written.
+
+Same methods and return types as ``ConsoleServices`` (workspace, letters, engine), thread-safe,
+and it records the calls the GUI makes (``letters.calls``) so tests can check, for example, that
+the message log asks for rows in blocks. Letters only move when a test asks (``advance``), so
+nothing happens behind a test's back.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from console.domain.bsn import is_valid_bsn, mask_bsn
+from console.domain.environment import Environment
+from console.domain.ids import is_guid, new_guid, new_message_id
+from console.domain.letter import LetterDraft, validate_letter
+from console.domain.lifecycle import FINAL, STATUS_LABELS, LetterStatus
+from console.domain.verwerkingscode import CATALOGUE, VerwerkingsCode
+from console.services.dto import (
+    BerichtTypeInfo,
+    EngineSnapshot,
+    LetterDetail,
+    LetterQuery,
+    LetterRow,
+    OrganisationInfo,
+    SubmittedLetter,
+    TimelineEntry,
+    WorkspaceStatus,
+)
+
+try:  # the real error, once the services layer has it
+    from console.services.errors import LetterRefused
+except ImportError:  # pragma: no cover - only until console/services/errors.py lands
+
+    class LetterRefused(ValueError):  # type: ignore[no-redef]
+        def __init__(self, issues: Sequence[Any]) -> None:
+            self.issues = list(issues)
+            first = self.issues[0].message if self.issues else ""
+            super().__init__(f"Het bericht is niet opgeslagen: {first}")
+
+
+ORGANISATIONS = (
+    OrganisationInfo(1, "Gemeente Voorbeeld", "00000099123456780000", "gemeente"),
+    OrganisationInfo(2, "Gemeente Proefdorp", "00000099876543210000", "gemeente"),
+)
+
+BERICHTTYPES = (
+    ("WOZBESCH", "WOZ-beschikking", True),
+    ("BELAANSL", "Aanslag gemeentelijke belastingen", True),
+    ("PARKVERG", "Parkeervergunning", True),
+    ("AFVALPAS", "Afvalpas", False),
+)
+
+NEXT_STEP_QUEUED = "De console verstuurt het bericht zo snel mogelijk."
+NEXT_STEP_IN_TRANSIT = "Wacht op het resultaat van MijnOverheid. Dit duurt meestal enkele minuten."
+
+
+def valid_bsns(count: int, start: int = 999_990_000) -> list[str]:
+    """*count* nine-digit numbers that pass the elfproef (test BSNs in the 99999 range)."""
+    out: list[str] = []
+    number = start
+    while len(out) < count:
+        text = f"{number:09d}"
+        if is_valid_bsn(text):
+            out.append(text)
+        number += 1
+    return out
+
+
+@dataclass(slots=True)
+class _Letter:
+    id: int
+    created_at: datetime
+    organisation: OrganisationInfo
+    draft: LetterDraft
+    bericht_id: str
+    status: LetterStatus = LetterStatus.QUEUED
+    verwerkings_code: str | None = None
+    batch_id: str | None = None
+    timeline: list[TimelineEntry] = field(default_factory=list)
+    message_ids: list[str] = field(default_factory=list)
+
+
+class FakeWorkspaceService:
+    def __init__(self, status: WorkspaceStatus) -> None:
+        self._status = status
+        self.berichttype_calls: list[int] = []
+
+    def status(self) -> WorkspaceStatus:
+        return self._status
+
+    def set_status(self, status: WorkspaceStatus) -> None:
+        self._status = status
+
+    def berichttypes(self, organisation_id: int) -> list[BerichtTypeInfo]:
+        self.berichttype_calls.append(organisation_id)
+        return [
+            BerichtTypeInfo(n, organisation_id, code, name, active)
+            for n, (code, name, active) in enumerate(BERICHTTYPES, start=1)
+        ]
+
+
+class FakeLetterService:
+    def __init__(self, organisations: Sequence[OrganisationInfo]) -> None:
+        self._organisations = {org.id: org for org in organisations}
+        self._letters: dict[int, _Letter] = {}
+        self._raw: dict[int, str] = {}
+        self._lock = threading.Lock()
+        self._next_id = 1
+        self._next_raw = 1
+        self.calls: list[tuple[str, Any]] = []
+        self.submit_gate: threading.Event | None = None  # a test may hold submit() here
+
+    # -- the service API ---------------------------------------------------------------------
+
+    def validate(self, draft: LetterDraft) -> list[Any]:
+        return validate_letter(draft)
+
+    def submit(
+        self, draft: LetterDraft, organisation_id: int, actor: str = "gebruiker"
+    ) -> SubmittedLetter:
+        self._record("submit", (draft, organisation_id, actor))
+        if self.submit_gate is not None:
+            self.submit_gate.wait(timeout=30)
+        issues = [i for i in self.validate(draft) if i.blocking]
+        if issues:
+            raise LetterRefused(issues)
+        with self._lock:
+            letter = self._new_letter(draft, self._organisations[organisation_id])
+        return SubmittedLetter(letter.id, letter.bericht_id)
+
+    def count(self, query: LetterQuery) -> int:
+        self._record("count", query)
+        with self._lock:
+            return len(self._matching(query))
+
+    def ids(self, query: LetterQuery) -> list[int]:
+        self._record("ids", query)
+        with self._lock:
+            return [letter.id for letter in self._sorted(self._matching(query), query)]
+
+    def rows(self, ids: Sequence[int]) -> list[LetterRow]:
+        self._record("rows", list(ids))
+        with self._lock:
+            return [self._row(self._letters[i]) for i in ids if i in self._letters]
+
+    def detail(self, letter_id: int) -> LetterDetail:
+        self._record("detail", letter_id)
+        with self._lock:
+            letter = self._letters[letter_id]
+            return LetterDetail(
+                row=self._row(letter),
+                next_step=self._next_step(letter),
+                timeline=tuple(letter.timeline),
+                message_ids=tuple(letter.message_ids),
+            )
+
+    def raw_exchange(self, ebms_message_id: int) -> str:
+        self._record("raw_exchange", ebms_message_id)
+        with self._lock:
+            return self._raw[ebms_message_id]
+
+    # -- test helpers ------------------------------------------------------------------------
+
+    def calls_of(self, name: str) -> list[Any]:
+        with self._lock:
+            return [args for call, args in self.calls if call == name]
+
+    def clear_calls(self) -> None:
+        with self._lock:
+            self.calls.clear()
+
+    def advance(
+        self, letter_id: int, status: LetterStatus, code: VerwerkingsCode | None = None
+    ) -> None:
+        """Move a letter on, adding the timeline steps (with raw XML) a real run would add."""
+        with self._lock:
+            self._advance(self._letters[letter_id], status, code)
+
+    def add_generated(self, count: int, *, seed: int = 7) -> list[int]:
+        """Add *count* letters spread over statuses and the last weeks (for demos and load)."""
+        rng = random.Random(seed)
+        bsns = valid_bsns(min(count, 500))
+        subjects = (
+            "Uw WOZ-beschikking 2025",
+            "Aanslag gemeentelijke belastingen",
+            "Uw parkeervergunning is verlengd",
+            "Herinnering: afspraak paspoort",
+            "Besluit op uw aanvraag",
+            "Uw aanvraag bijzondere bijstand",
+        )
+        outcomes: list[tuple[LetterStatus, VerwerkingsCode | None]] = [
+            (LetterStatus.DELIVERED, VerwerkingsCode.VERWERKT),
+        ] * 12 + [
+            (LetterStatus.NOT_SUBSCRIBED, VerwerkingsCode.NIET_ACTIEF_OF_GEABONNEERD),
+            (LetterStatus.NOT_SUBSCRIBED, VerwerkingsCode.NIET_ACTIEF_OF_GEABONNEERD),
+            (LetterStatus.REJECTED, VerwerkingsCode.BERICHTTYPE_NIET_ONDERSTEUND),
+            (LetterStatus.FAILED, None),
+            (LetterStatus.ACKNOWLEDGED, None),
+            (LetterStatus.QUEUED, None),
+        ]
+        now = datetime.now(UTC)
+        orgs = list(self._organisations.values())
+        made: list[int] = []
+        with self._lock:
+            for n in range(count):
+                code, _, _ = BERICHTTYPES[n % 3]
+                draft = LetterDraft(
+                    bsn=bsns[n % len(bsns)],
+                    berichttype=code,
+                    onderwerp=subjects[rng.randrange(len(subjects))],
+                    berichttekst="Geachte heer/mevrouw,\n\nIn de bijlage vindt u ons besluit.",
+                    referentie=f"ZK-2025-{10000 + n}",
+                )
+                created = now - timedelta(minutes=count - n) * 7
+                letter = self._new_letter(draft, orgs[n % len(orgs)], created_at=created)
+                status, vcode = outcomes[rng.randrange(len(outcomes))]
+                if status is not LetterStatus.QUEUED:
+                    self._advance(letter, status, vcode)
+                made.append(letter.id)
+        return made
+
+    # -- internals (call with the lock held) -------------------------------------------------
+
+    def _record(self, name: str, args: Any) -> None:
+        with self._lock:
+            self.calls.append((name, args))
+
+    def _new_letter(
+        self,
+        draft: LetterDraft,
+        organisation: OrganisationInfo,
+        *,
+        created_at: datetime | None = None,
+    ) -> _Letter:
+        letter = _Letter(
+            id=self._next_id,
+            created_at=created_at or datetime.now(UTC),
+            organisation=organisation,
+            draft=draft,
+            bericht_id=new_guid(),
+        )
+        self._next_id += 1
+        letter.timeline.append(
+            TimelineEntry(letter.created_at, "queued", "Opgeslagen en in de wachtrij gezet")
+        )
+        self._letters[letter.id] = letter
+        return letter
+
+    def _add_raw(self, xml: str) -> int:
+        ref = self._next_raw
+        self._next_raw += 1
+        self._raw[ref] = xml
+        return ref
+
+    def _advance(
+        self, letter: _Letter, status: LetterStatus, code: VerwerkingsCode | None
+    ) -> None:
+        at = letter.timeline[-1].at + timedelta(seconds=2)
+        if letter.status is LetterStatus.QUEUED and status is not LetterStatus.QUEUED:
+            letter.batch_id = letter.batch_id or new_guid()
+            letter.message_ids.append(new_message_id())
+            ref = self._add_raw(_request_xml(letter))
+            letter.timeline.append(
+                TimelineEntry(at, "sent", "Verstuurd naar MijnOverheid", raw_ref=ref)
+            )
+            at += timedelta(seconds=1)
+        if status is LetterStatus.FAILED:
+            ref = self._add_raw(_error_xml())
+            letter.timeline.append(
+                TimelineEntry(
+                    at,
+                    "message_error",
+                    "Logius weigerde het bericht",
+                    detail="Het ebMS-bericht voldeed niet aan de CPA.",
+                    code="ValueNotRecognized",
+                    raw_ref=ref,
+                )
+            )
+        elif status in (LetterStatus.ACKNOWLEDGED, *FINAL) and status is not LetterStatus.PAPER:
+            ref = self._add_raw(_ack_xml())
+            letter.timeline.append(
+                TimelineEntry(at, "acknowledged", "Ontvangst bevestigd door Logius", raw_ref=ref)
+            )
+            at += timedelta(seconds=30)
+        if code is not None:
+            info = CATALOGUE[code]
+            ref = self._add_raw(_result_xml(letter, code))
+            letter.timeline.append(
+                TimelineEntry(
+                    at, "result", f"Resultaat: {info.title}", info.explanation, code.value, ref
+                )
+            )
+            letter.verwerkings_code = code.value
+        letter.status = status
+
+    def _matching(self, query: LetterQuery) -> list[_Letter]:
+        text = query.search.strip()
+        found: Iterable[_Letter] = self._letters.values()
+        if query.status is not None:
+            found = [x for x in found if x.status is query.status]
+        if query.verwerkings_code is not None:
+            found = [x for x in found if x.verwerkings_code == query.verwerkings_code]
+        if query.organisation_id is not None:
+            found = [x for x in found if x.organisation.id == query.organisation_id]
+        if not text:
+            return list(found)
+        if len(text) == 9 and text.isdigit():
+            return [x for x in found if x.draft.bsn == text]
+        if is_guid(text):
+            low = text.lower()
+            return [x for x in found if low in (x.bericht_id, x.batch_id or "")]
+        needle = text.casefold()
+        return [
+            x
+            for x in found
+            if needle in x.draft.referentie.casefold() or needle in x.draft.onderwerp.casefold()
+        ]
+
+    @staticmethod
+    def _sorted(letters: list[_Letter], query: LetterQuery) -> list[_Letter]:
+        def key(x: _Letter) -> tuple[Any, int]:
+            value: Any = {
+                "created_at": x.created_at,
+                "organisation": x.organisation.name,
+                "berichttype": x.draft.berichttype,
+                "onderwerp": x.draft.onderwerp.casefold(),
+                "referentie": x.draft.referentie,
+                "status": STATUS_LABELS[x.status].text,
+                "verwerkings_code": x.verwerkings_code or "",
+            }[query.sort_key]
+            return value, x.id
+
+        return sorted(letters, key=key, reverse=query.descending)
+
+    @staticmethod
+    def _row(letter: _Letter) -> LetterRow:
+        label = STATUS_LABELS[letter.status]
+        explanation = ""
+        if letter.verwerkings_code:
+            info = CATALOGUE[VerwerkingsCode(letter.verwerkings_code)]
+            explanation = info.explanation
+        elif letter.status is LetterStatus.QUEUED:
+            explanation = "Het bericht staat klaar en wordt zo verstuurd."
+        elif letter.status is LetterStatus.FAILED:
+            explanation = "Logius heeft het bericht geweigerd; het is niet afgeleverd."
+        else:
+            explanation = "Het bericht is onderweg naar MijnOverheid."
+        return LetterRow(
+            id=letter.id,
+            created_at=letter.created_at,
+            organisation_name=letter.organisation.name,
+            berichttype=letter.draft.berichttype,
+            bsn_masked=mask_bsn(letter.draft.bsn),
+            onderwerp=letter.draft.onderwerp,
+            referentie=letter.draft.referentie,
+            status=letter.status,
+            status_label=label.text,
+            status_tone=label.tone,
+            verwerkings_code=letter.verwerkings_code,
+            explanation=explanation,
+            batch_id=letter.batch_id,
+            bericht_id=letter.bericht_id,
+        )
+
+    @staticmethod
+    def _next_step(letter: _Letter) -> str:
+        if letter.verwerkings_code:
+            return CATALOGUE[VerwerkingsCode(letter.verwerkings_code)].next_step
+        if letter.status is LetterStatus.QUEUED:
+            return NEXT_STEP_QUEUED
+        if letter.status is LetterStatus.FAILED:
+            return "Controleer de koppeling en de CPA en verstuur het bericht opnieuw."
+        return NEXT_STEP_IN_TRANSIT
+
+
+class FakeEngine:
+    def __init__(self, letters: FakeLetterService, *, certificate_days_left: int | None = 212):
+        self._letters = letters
+        self.running = True
+        self.inbound_url = "https://127.0.0.1:8443/ebms"
+        self.certificate_days_left = certificate_days_left
+        self.last_error: str | None = None
+        self.wake_count = 0
+
+    def snapshot(self) -> EngineSnapshot:
+        with self._letters._lock:
+            statuses = [x.status for x in self._letters._letters.values()]
+        return EngineSnapshot(
+            running=self.running,
+            queued=statuses.count(LetterStatus.QUEUED),
+            in_flight=statuses.count(LetterStatus.SENDING) + statuses.count(LetterStatus.SENT),
+            awaiting_result=statuses.count(LetterStatus.ACKNOWLEDGED),
+            inbound_url=self.inbound_url,
+            last_error=self.last_error,
+            simulator_url="https://127.0.0.1:8444/ebms",
+            certificate_days_left=self.certificate_days_left,
+        )
+
+    def wake(self) -> None:
+        self.wake_count += 1
+
+
+class FakeServices:
+    """Quacks like ``console.services.bootstrap.ConsoleServices``."""
+
+    def __init__(
+        self,
+        *,
+        environment: Environment = Environment.SIMULATOR,
+        organisations: Sequence[OrganisationInfo] = ORGANISATIONS[:1],
+        is_demo: bool = True,
+        certificate_days_left: int | None = 212,
+    ) -> None:
+        first = organisations[0]
+        self.workspace = FakeWorkspaceService(
+            WorkspaceStatus(
+                environment=environment,
+                connection_id=1,
+                connection_name="Demo-simulator" if is_demo else "Logius preprod",
+                organisation_id=first.id,
+                organisation_name=first.name,
+                organisation_oin=first.oin,
+                is_demo=is_demo,
+                organisations=tuple(organisations),
+            )
+        )
+        self.letters = FakeLetterService(organisations)
+        self.engine = FakeEngine(self.letters, certificate_days_left=certificate_days_left)
+
+
+# -- raw XML as the engine would store it (abridged, but well-formed and recognisable) --------
+
+
+def _request_xml(letter: _Letter) -> str:
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"
+               xmlns:eb="http://www.oasis-open.org/committees/ebxml-msg/schema/msg-header-2_0.xsd">
+  <soap:Header>
+    <eb:MessageHeader soap:mustUnderstand="1" eb:version="2.0">
+      <eb:Service>urn:osb:services:MIJNOVERHEID.ebMS.BB.2.0</eb:Service>
+      <eb:Action>GLOBE-R-BV-Request</eb:Action>
+    </eb:MessageHeader>
+  </soap:Header>
+  <soap:Body>
+    <Berichten BatchID="{letter.batch_id}">
+      <Bericht BerichtID="{letter.bericht_id}">
+        <BerichtType>{letter.draft.berichttype}</BerichtType>
+        <Onderwerp>{letter.draft.onderwerp}</Onderwerp>
+        <Referentie>{letter.draft.referentie}</Referentie>
+      </Bericht>
+    </Berichten>
+  </soap:Body>
+</soap:Envelope>
+"""
+
+
+def _ack_xml() -> str:
+    return """<?xml version="1.0" encoding="UTF-8"?>
+<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"
+               xmlns:eb="http://www.oasis-open.org/committees/ebxml-msg/schema/msg-header-2_0.xsd">
+  <soap:Header>
+    <eb:Acknowledgment soap:mustUnderstand="1" eb:version="2.0"/>
+  </soap:Header>
+  <soap:Body/>
+</soap:Envelope>
+"""
+
+
+def _error_xml() -> str:
+    return """<?xml version="1.0" encoding="UTF-8"?>
+<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"
+               xmlns:eb="http://www.oasis-open.org/committees/ebxml-msg/schema/msg-header-2_0.xsd">
+  <soap:Header>
+    <eb:ErrorList soap:mustUnderstand="1" eb:highestSeverity="Error">
+      <eb:Error eb:errorCode="ValueNotRecognized" eb:severity="Error"/>
+    </eb:ErrorList>
+  </soap:Header>
+  <soap:Body/>
+</soap:Envelope>
+"""
+
+
+def _result_xml(letter: _Letter, code: VerwerkingsCode) -> str:
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<BerichtVerwerkResponse BatchID="{letter.batch_id}">
+  <Resultaat BerichtID="{letter.bericht_id}">
+    <VerwerkingsCode>{code.value}</VerwerkingsCode>
+    <Stadium>NA</Stadium>
+  </Resultaat>
+</BerichtVerwerkResponse>
+"""
