@@ -170,10 +170,10 @@ class LetterFilter:
         if self.batch_or_bericht_id is not None:
             value = self.batch_or_bericht_id.strip()
             conditions.append(or_(Letter.batch_id == value, Letter.bericht_id == value))
-        if isinstance(self.status, frozenset):
-            conditions.append(Letter.status.in_(sorted(self.status)))
-        elif self.status is not None:
+        if isinstance(self.status, str):
             conditions.append(Letter.status == self.status)
+        elif self.status is not None:
+            conditions.append(Letter.status.in_(sorted(self.status)))
         if self.verwerkings_code is not None:
             conditions.append(Letter.verwerkings_code == self.verwerkings_code)
         if self.created_from is not None:

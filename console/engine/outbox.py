@@ -24,6 +24,7 @@ from console.digikoppeling.ebms.mime import package
 from console.digikoppeling.ebms.model import Party, Payload
 from console.domain.ids import new_guid
 from console.domain.lifecycle import LetterEvent, LetterStatus, transition
+from console.engine.letters import apply_letter_event
 
 log = logging.getLogger(__name__)
 
@@ -109,14 +110,14 @@ class Outbox:
             conn = s.get(m.Connection, connection_id)
             org = s.get(m.Organisation, organisation_id)
             assert conn is not None and org is not None
-            payload = build_berichten(
-                BatchRequest(
-                    batch_id=batch_id,
-                    aanmaak_datum=now,
-                    bericht_leverancier_id=org.oin,
-                    letters=tuple(_batch_letter(letter) for letter in rows),
-                )
-            )
+            try:
+                payload = _build(batch_id, now, org.oin, rows)
+            except ValueError:
+                rows = self._drop_unbuildable(s, rows, batch_id, org.oin, now)
+                if not rows:
+                    s.commit()
+                    return 1  # the letters left the queue as failed; go on with the next
+                payload = _build(batch_id, now, org.oin, rows)
             msg = user_message(
                 cpa_id=conn.cpa_id,
                 from_party=Party(conn.from_party_id, conn.from_role),
@@ -175,6 +176,30 @@ class Outbox:
             log.info("Batch %s gemaakt met %d berichten", batch_id, len(rows))
             return len(rows)
 
+    def _drop_unbuildable(
+        self, s: Session, rows: list[m.Letter], batch_id: str, oin: str, now: datetime
+    ) -> list[m.Letter]:
+        """A letter the builder cannot write (e.g. a control character) fails alone, with a reason.
+
+        Without this one bad letter would block its whole queue on every tick.
+        """
+        good: list[m.Letter] = []
+        for letter in rows:
+            try:
+                _build(batch_id, now, oin, [letter])
+            except ValueError as exc:
+                letter.batch_id = None
+                apply_letter_event(
+                    s,
+                    letter,
+                    LetterEvent.MESSAGE_ERROR,
+                    now,
+                    detail=f"Het bericht kon niet in een batch worden gezet: {exc} Herstel het bericht en verstuur het opnieuw.",
+                )
+                continue
+            good.append(letter)
+        return good
+
     def _within_byte_budget(self, s: Session, rows: list[m.Letter]) -> list[m.Letter]:
         """Keep the batch under the size limit; letters that do not fit go back to the queue."""
         total = 0
@@ -189,6 +214,17 @@ class Outbox:
             keep.append(letter)
             total += size
         return keep
+
+
+def _build(batch_id: str, now: datetime, oin: str, rows: list[m.Letter]) -> bytes:
+    return build_berichten(
+        BatchRequest(
+            batch_id=batch_id,
+            aanmaak_datum=now,
+            bericht_leverancier_id=oin,
+            letters=tuple(_batch_letter(letter) for letter in rows),
+        )
+    )
 
 
 def _batch_letter(letter: m.Letter) -> BatchLetter:

@@ -68,6 +68,8 @@ class EngineRunner:
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._wake = threading.Event()
+        self._paused = threading.Event()
+        self._idle = threading.Event()
         self._lock = threading.Lock()
         self._state = EngineState()
 
@@ -106,6 +108,22 @@ class EngineRunner:
     def wake(self) -> None:
         self._wake.set()
 
+    def pause(self) -> None:
+        """Stop sending (the inbound endpoint keeps receiving); returns once the current pass ended."""
+        self._idle.clear()
+        self._paused.set()
+        self._wake.set()
+        if self._thread is not None and self._thread.is_alive():
+            self._idle.wait(timeout=30)
+
+    def resume(self) -> None:
+        self._paused.clear()
+        self._wake.set()
+
+    @property
+    def paused(self) -> bool:
+        return self._paused.is_set()
+
     def snapshot(self) -> EngineState:
         with self._lock:
             return self._state
@@ -141,6 +159,11 @@ class EngineRunner:
 
     def _loop(self) -> None:
         while not self._stop.is_set():
+            if self._paused.is_set():
+                self._idle.set()
+                self._wake.wait(self.settings.tick_seconds)
+                self._wake.clear()
+                continue
             try:
                 self.run_once()
                 with self._lock:

@@ -128,14 +128,16 @@ class SignalProcessor:
             if batch is not None and batch.status is not m.BatchStatus.RESULT:
                 batch.status = m.BatchStatus.ACKNOWLEDGED
             for letter in letters_of_batch(s, out.batch_id):
-                if apply_letter_event(
+                # The result may overtake the acknowledgment; the ack is still evidence.
+                apply_letter_event(
                     s,
                     letter,
                     LetterEvent.ACKNOWLEDGED,
                     now,
                     detail=f"Ontvangst bevestigd door Logius (ebMS Acknowledgment {row.message_id}).",
                     quiet_if_illegal=True,
-                ):
+                )
+                if letter.acknowledged_at is None:
                     letter.acknowledged_at = now
 
     def _message_error(self, s: Session, msg: EbmsMessage, row: m.EbmsMessage) -> None:

@@ -5,7 +5,8 @@ Secret Service / KWallet on Linux) through the ``keyring`` package. When no work
 exists the console keeps them in memory for this session only and says so: there is no
 plaintext file fallback, ever.
 
-Secret values never appear in exceptions or log lines raised from here.
+Secret values never appear in exceptions or log lines raised from here: keyring errors are
+not chained (their text could echo what was being stored); only their type is named.
 """
 
 from __future__ import annotations
@@ -95,7 +96,8 @@ class KeyringStore:
             raise SecretStoreError(
                 f"De sleutel '{name}' kon niet uit {_backend_label(self._backend)} worden "
                 "gelezen. Controleer of de sleutelbos ontgrendeld is en probeer het opnieuw."
-            ) from exc
+                f" (technisch: {type(exc).__name__})"
+            ) from None
 
     def set(self, name: str, value: str) -> None:
         try:
@@ -104,7 +106,8 @@ class KeyringStore:
             raise SecretStoreError(
                 f"De sleutel '{name}' kon niet in {_backend_label(self._backend)} worden "
                 "opgeslagen. Controleer of de sleutelbos ontgrendeld is en probeer het opnieuw."
-            ) from exc
+                f" (technisch: {type(exc).__name__})"
+            ) from None
 
     def delete(self, name: str) -> None:
         """Remove *name*; removing a secret that is not there is not an error."""
@@ -116,7 +119,8 @@ class KeyringStore:
             raise SecretStoreError(
                 f"De sleutel '{name}' kon niet uit {_backend_label(self._backend)} worden "
                 "verwijderd. Controleer of de sleutelbos ontgrendeld is en probeer het opnieuw."
-            ) from exc
+                f" (technisch: {type(exc).__name__})"
+            ) from None
 
 
 class MemoryStore:

@@ -25,7 +25,7 @@ from console.digikoppeling.ebms.envelope import (
 )
 from console.digikoppeling.ebms.mime import SOAP_ACTION, EbmsReceiveError, package, parse_http
 from console.digikoppeling.ebms.model import EbmsError, EbmsMessage, Party, Payload
-from console.domain.ids import new_guid
+from console.domain.ids import new_guid, new_message_id
 from console.simulator.globe import process_batch, summarise
 from console.simulator.state import PartyRegistration, ReceivedBatch, SimulatorStateStore
 from console.xml.schemas import SchemaRegistry, default_registry
@@ -36,6 +36,11 @@ LOGIUS_OIN = "00000004003214345001"
 BV_REQUEST = "GLOBE-R-BV-Request"
 BV_RESULT = "GLOBE-R-BV-Result"
 MAX_BODY = 150 * 1000 * 1000
+MSH_HOST = "globe-simulator.local"
+
+
+def _mid() -> str:
+    return new_message_id(MSH_HOST)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,14 +123,14 @@ class SimulatorServer:
             if exc.header is None:
                 return 400, "text/plain; charset=utf-8", str(exc).encode()
             reg = self.store.party(_bare(exc.header.from_party.party_id))
-            error = message_error_for(exc.header, list(exc.errors))
+            error = message_error_for(exc.header, list(exc.errors), message_id=_mid())
             return self._reply_signal(error, reg)
 
         sender_oin = _bare(msg.header.from_party.party_id)
         reg = self.store.party(sender_oin)
         problem = self._security_problem(msg, reg, peer_oin)
         if problem is not None:
-            return self._reply_signal(message_error_for(msg, [problem]), reg)
+            return self._reply_signal(message_error_for(msg, [problem], message_id=_mid()), reg)
         assert reg is not None
 
         if msg.is_acknowledgment and msg.acknowledgment is not None:
@@ -135,7 +140,7 @@ class SimulatorServer:
             log.warning("Simulator kreeg een MessageError: %s", msg.errors)
             return 200, "text/plain", b""
         if msg.is_ping:
-            ct, out = package(pong_for(msg))
+            ct, out = package(pong_for(msg, message_id=_mid()))
             return 200, ct, out
 
         first_time = self.store.remember_message(msg.header.message_id)
@@ -147,10 +152,10 @@ class SimulatorServer:
                 location="eb:Action",
                 description=f"De simulator kent actie {msg.header.action} niet.",
             )
-            return self._reply_signal(message_error_for(msg, [err]), reg)
+            return self._reply_signal(message_error_for(msg, [err], message_id=_mid()), reg)
         # A duplicate is acknowledged again, never processed again.
         if msg.ack_requested:
-            return self._reply_signal(acknowledgment_for(msg), reg, sync=msg.sync_reply)
+            return self._reply_signal(acknowledgment_for(msg, message_id=_mid()), reg, sync=msg.sync_reply)
         return 200, "text/plain", b""
 
     def _security_problem(
@@ -232,6 +237,7 @@ class SimulatorServer:
             action=BV_RESULT,
             payloads=[Payload(f"{new_guid()}@simulator", "text/xml", build_result(result))],
             conversation_id=msg.header.conversation_id,
+            message_id=_mid(),
         )
         ct, out = package(reply)
         due = now + timedelta(seconds=self.config.result_delay_seconds)

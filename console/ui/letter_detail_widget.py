@@ -7,8 +7,6 @@ raw exchange gets a "Toon XML" button.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
@@ -26,16 +24,10 @@ from PySide6.QtWidgets import (
 from console.services.dto import LetterDetail, LetterRow, TimelineEntry
 from console.ui import theme
 from console.ui.copyable_field import CopyableField
-from console.ui.letter_table_model import format_datetime
+from console.ui.formatting import format_datetime, format_datetime_seconds
 from console.ui.status_badge import StatusBadgeLabel
 
 MAX_MESSAGE_IDS = 4
-
-
-def _format_time(value: datetime) -> str:
-    if value.tzinfo is not None:
-        value = value.astimezone()
-    return value.strftime("%d-%m-%Y %H:%M:%S")
 
 
 def _muted(label: QLabel, *, small: bool = False) -> QLabel:
@@ -250,7 +242,7 @@ class LetterDetailWidget(QFrame):
         self.timeline_buttons = []
         self.timeline_empty.setVisible(not timeline)
         for n, entry in enumerate(timeline):
-            when = _muted(QLabel(_format_time(entry.at)))
+            when = _muted(QLabel(format_datetime_seconds(entry.at)))
             when.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self._timeline_grid.addWidget(when, n, 0, Qt.AlignmentFlag.AlignTop)
 

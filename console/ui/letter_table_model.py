@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
 from enum import IntEnum
 from functools import partial
 from typing import Any, Protocol
@@ -34,6 +33,7 @@ from PySide6.QtGui import QColor
 from console.domain.lifecycle import FINAL
 from console.services.dto import LetterQuery, LetterRow
 from console.ui import theme
+from console.ui.formatting import format_datetime
 from console.ui.tasks import TaskRunner
 
 PLACEHOLDER = "…"
@@ -89,12 +89,6 @@ class _IdList:
 def _fetch_ids(letters: LetterSource, query: LetterQuery) -> _IdList:
     ids = list(letters.ids(query))
     return _IdList(ids, {letter_id: row for row, letter_id in enumerate(ids)})
-
-
-def format_datetime(value: datetime) -> str:
-    if value.tzinfo is not None:
-        value = value.astimezone()
-    return value.strftime("%d-%m-%Y %H:%M")
 
 
 class LetterTableModel(QAbstractTableModel):

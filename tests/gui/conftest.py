@@ -12,19 +12,19 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from collections.abc import Callable, Iterator  # noqa: E402
-from pathlib import Path  # noqa: E402
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
-import pytest  # noqa: E402
-from PySide6.QtCore import QSettings, qInstallMessageHandler  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+import pytest
+from PySide6.QtCore import QSettings, qInstallMessageHandler
+from PySide6.QtWidgets import QApplication
 
-from console.domain.letter import LetterDraft  # noqa: E402
-from console.domain.lifecycle import LetterStatus  # noqa: E402
-from console.domain.verwerkingscode import VerwerkingsCode  # noqa: E402
-from console.ui.tasks import TaskRunner  # noqa: E402
-from console.ui.theme import apply_application_style  # noqa: E402
-from tests.gui.fake_services import FakeServices, valid_bsns  # noqa: E402
+from console.domain.letter import LetterDraft
+from console.domain.lifecycle import LetterStatus
+from console.domain.verwerkingscode import VerwerkingsCode
+from console.ui.tasks import TaskRunner
+from console.ui.theme import apply_application_style
+from tests.gui.fake_services import FakeServices, valid_bsns
 
 MoveLetter = Callable[[int, LetterStatus, VerwerkingsCode | None], None]
 

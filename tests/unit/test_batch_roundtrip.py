@@ -82,5 +82,8 @@ def test_build_then_parse_round_trips_and_is_schema_valid(req: BatchRequest) -> 
 @given(batch_requests)
 def test_estimate_never_underestimates(req: BatchRequest) -> None:
     actual = len(build_berichten(req))
-    assert estimate_batch_bytes(req.letters, bericht_leverancier_id=req.bericht_leverancier_id) == actual
+    assert (
+        estimate_batch_bytes(req.letters, bericht_leverancier_id=req.bericht_leverancier_id)
+        == actual
+    )
     assert actual <= estimate_batch_bytes(req.letters) <= actual + 125

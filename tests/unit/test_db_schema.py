@@ -60,7 +60,7 @@ ALL_TABLES = {
 
 # A test-only second revision: it recreates the letters table (SQLite batch mode), the kind
 # of migration that silently cascades into child tables when foreign keys stay on.
-SECOND_REVISION = '''
+SECOND_REVISION = """
 from alembic import op
 import sqlalchemy as sa
 
@@ -78,7 +78,7 @@ def upgrade():
 def downgrade():
     with op.batch_alter_table("letters", recreate="always") as batch_op:
         batch_op.drop_column("test_note")
-'''
+"""
 
 
 @pytest.fixture
@@ -99,7 +99,7 @@ def two_revisions(tmp_path: Path) -> Path:
 
 def _sqlite_scalar(path: Path, sql: str) -> object:
     with closing(sqlite3.connect(path)) as connection:
-        return connection.execute(sql).fetchone()[0]  # type: ignore[index]
+        return connection.execute(sql).fetchone()[0]
 
 
 def _add_letter_with_children(database: Database) -> int:

@@ -168,7 +168,9 @@ def test_message_error_lists_errors_with_highest_severity() -> None:
     assert desc.text == "Onbekend"
     assert desc.get("{http://www.w3.org/XML/1998/namespace}lang") == "nl"
     only_warning = env.message_error_for(msg, [EbmsError("Unknown", severity="Warning")])
-    assert _one(_tree(only_warning), "//eb:ErrorList").get(f"{{{NS_EB}}}highestSeverity") == "Warning"
+    assert (
+        _one(_tree(only_warning), "//eb:ErrorList").get(f"{{{NS_EB}}}highestSeverity") == "Warning"
+    )
     with pytest.raises(ValueError):
         env.message_error_for(msg, [])
 
@@ -215,7 +217,7 @@ def test_timestamps_are_utc_with_z() -> None:
 
 
 def test_xml_special_characters_are_escaped_and_come_back() -> None:
-    msg = _user(conversation_id='a<b>&"c\'', message_id="<m>&@x")
+    msg = _user(conversation_id="a<b>&\"c'", message_id="<m>&@x")
     back = _roundtrip(msg)
     assert back == msg
 
@@ -244,7 +246,9 @@ def _parties(draw: st.DrawFn, *, role: bool) -> Party:
 
 
 @st.composite
-def _headers(draw: st.DrawFn, *, service: str | None = None, action: str | None = None) -> MessageHeader:
+def _headers(
+    draw: st.DrawFn, *, service: str | None = None, action: str | None = None
+) -> MessageHeader:
     if service is None:
         typed = draw(st.booleans())
         service_type = draw(_TEXT) if typed else None
@@ -341,7 +345,9 @@ def test_message_error_roundtrip(header: MessageHeader, ref: str, errors: list[E
     status=st.sampled_from(["Received", "Processed", "Forwarded", "NotRecognized", "UnAuthorized"]),
     when=_WHEN,
 )
-def test_status_response_roundtrip(header: MessageHeader, ref: str, status: str, when: datetime) -> None:
+def test_status_response_roundtrip(
+    header: MessageHeader, ref: str, status: str, when: datetime
+) -> None:
     header = dataclasses.replace(header, ref_to_message_id=ref)
     stamp = when if status in {"Received", "Processed", "Forwarded"} else None
     msg = EbmsMessage(header=header, status_response=StatusResponse(ref, status, stamp))
@@ -355,7 +361,9 @@ def test_factory_messages_roundtrip() -> None:
     for m in (
         msg,
         env.acknowledgment_for(msg),
-        env.message_error_for(msg, [EbmsError("Inconsistent", location="//Header", description="x")]),
+        env.message_error_for(
+            msg, [EbmsError("Inconsistent", location="//Header", description="x")]
+        ),
         p,
         env.pong_for(p),
         req,

@@ -25,7 +25,7 @@ SECRET = "-----BEGIN PRIVATE KEY-----\nMIIEvQ...geheim\n-----END PRIVATE KEY----
 class DictKeyring(KeyringBackend):
     """A working in-memory keyring backend."""
 
-    priority = 1  # type: ignore[assignment]
+    priority = 1
 
     def __init__(self) -> None:
         super().__init__()
@@ -150,4 +150,8 @@ def test_keyring_failure_is_reported_in_dutch_without_the_secret() -> None:
 
     message = str(caught.value)
     assert "pki-key-1" in message and "opgeslagen" in message
+    assert "PasswordSetError" in message
     assert "geheim" not in message
+    # The backend's own error (which here echoes the secret) is not chained into tracebacks.
+    assert caught.value.__cause__ is None
+    assert caught.value.__suppress_context__ is True

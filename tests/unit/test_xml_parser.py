@@ -62,7 +62,9 @@ def test_external_dtd_reference_is_refused() -> None:
 
 
 def test_doctype_after_comments_and_bom_is_refused() -> None:
-    doc = b"\xef\xbb\xbf<?xml version='1.0'?>\n<!-- commentaar -->\n<?pi x?>" + XXE.split(b"?>", 1)[1]
+    doc = (
+        b"\xef\xbb\xbf<?xml version='1.0'?>\n<!-- commentaar -->\n<?pi x?>" + XXE.split(b"?>", 1)[1]
+    )
     with pytest.raises(XmlInputError, match="DOCTYPE"):
         parse_xml(doc)
 

@@ -43,8 +43,14 @@ def test_parse_accepts_lexical_forms(text: str, expected: datetime) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["", "2017-03-03", "03-03-2017T08:09:08Z", "2017-02-30T08:00:00Z", "2017-03-03T08:09:08+15:00",
-     "2017-03-03T24:00:01Z"],
+    [
+        "",
+        "2017-03-03",
+        "03-03-2017T08:09:08Z",
+        "2017-02-30T08:00:00Z",
+        "2017-03-03T08:09:08+15:00",
+        "2017-03-03T24:00:01Z",
+    ],
 )
 def test_parse_refuses_invalid_values_in_dutch(text: str) -> None:
     with pytest.raises(ValueError, match="PublicatieDatum"):

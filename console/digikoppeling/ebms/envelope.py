@@ -176,7 +176,9 @@ def build_envelope(msg: EbmsMessage) -> bytes:
         _sub(resp, _eb("RefToMessageId"), msg.status_response.ref_to_message_id)
         if msg.status_response.timestamp is not None:
             _sub(resp, _eb("Timestamp"), format_timestamp(msg.status_response.timestamp))
-    return _XML_DECLARATION + bytes(etree.tostring(envelope, encoding="UTF-8", xml_declaration=False))
+    return _XML_DECLARATION + bytes(
+        etree.tostring(envelope, encoding="UTF-8", xml_declaration=False)
+    )
 
 
 # --- factories ------------------------------------------------------------------------------

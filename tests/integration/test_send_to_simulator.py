@@ -1,0 +1,124 @@
+"""Engine and simulator over real two-way TLS on loopback, one VerwerkingsCode per case."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from console.db import models as m
+from console.domain.ids import NIL_GUID, is_guid
+from console.domain.lifecycle import LetterStatus
+from console.services.bootstrap import ConsoleServices
+
+from .conftest import submit, wait_for
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def test_subscribed_citizen_gets_verwerkt(workspace: ConsoleServices) -> None:
+    from console.domain.letter import AttachmentDraft
+
+    letter_id = submit(
+        workspace,
+        "999990019",
+        berichttekst="Beste inwoner,\nBetaal via https://betalen.voorbeeld.nl/?ref=1 alstublieft.",
+        attachments=(AttachmentDraft("aanslag.pdf", PDF),),
+    )
+    # The acknowledgment and the result race each other (as at Logius): wait for both.
+    detail = wait_for(
+        workspace,
+        letter_id,
+        lambda d: d.row.status.value == "delivered" and any(t.kind == "ebms_ack_in" for t in d.timeline),
+    )
+    row = detail.row
+    assert row.status is LetterStatus.DELIVERED
+    assert row.verwerkings_code == "Verwerkt"
+    assert row.explanation == "Het bericht staat in de Berichtenbox van de burger."
+    assert is_guid(row.batch_id or "") and is_guid(row.bericht_id)
+    kinds = [t.kind for t in detail.timeline]
+    for expected in ("created", "batched", "attempt", "ebms_ack_in", "result"):
+        assert expected in kinds
+    # The whole story is on disk: request, acknowledgment and result, each with its raw bytes.
+    with workspace.db.session() as s:
+        exchanges = list(s.scalars(select(m.EbmsMessage).where(m.EbmsMessage.batch_id == row.batch_id)))
+        assert {(x.direction, x.kind) for x in exchanges} >= {
+            (m.EbmsDirection.OUT, m.EbmsKind.USER),
+            (m.EbmsDirection.IN, m.EbmsKind.ACK),
+            (m.EbmsDirection.IN, m.EbmsKind.USER),
+        }
+        out = next(x for x in exchanges if x.direction is m.EbmsDirection.OUT)
+        assert out.status is m.EbmsStatus.DELIVERED
+        assert b'"ebXML"' not in out.raw  # SOAPAction is an HTTP header, not part of the body
+        assert b"GLOBE-R-BV-Request" in out.raw
+        assert out.delivery_attempts[0].http_status == 200
+        batch = s.scalar(select(m.Batch).where(m.Batch.batch_id == row.batch_id))
+        assert batch is not None and batch.status is m.BatchStatus.RESULT
+        assert (batch.totaal_ontvangen, batch.aantal_verwerkt) == (1, 1)
+    # The simulator kept the payload it received, with the body text encoded as Logius wants it.
+    (received,) = workspace.simulator.store.batches()  # type: ignore[union-attr]
+    payload = open(received.path, "rb").read()
+    assert row.batch_id.encode() in payload  # type: ignore[union-attr]
+    assert b"Beste inwoner,\\r\\nBetaal via" in payload
+    # The raw XML of every exchange is one call away, pretty-printed.
+    raw = workspace.letters.raw_exchange(out.id)
+    assert "GLOBE-R-BV-Request" in raw and "\n  " in raw
+
+
+@pytest.mark.parametrize(
+    ("bsn", "code", "status"),
+    [
+        ("999990044", "NietActiefOfGeabonneerd", LetterStatus.NOT_SUBSCRIBED),  # active box, not subscribed
+        ("999990068", "NietActiefOfGeabonneerd", LetterStatus.NOT_SUBSCRIBED),  # no active box
+        ("999990093", "TechnischProbleem", LetterStatus.REJECTED),  # fault injection
+    ],
+)
+def test_citizen_states(workspace: ConsoleServices, bsn: str, code: str, status: LetterStatus) -> None:
+    detail = wait_for(workspace, submit(workspace, bsn))
+    assert (detail.row.status, detail.row.verwerkings_code) == (status, code)
+    assert detail.next_step
+
+
+def test_unknown_berichttype_is_refused_by_the_simulator(workspace: ConsoleServices) -> None:
+    # NIEUW exists in the console as a concept: the console warns but lets it go; GLOBE refuses.
+    detail = wait_for(workspace, submit(workspace, "999990019", berichttype="NIEUW"))
+    assert detail.row.verwerkings_code == "BerichtTypeNietOndersteund"
+    assert detail.row.status is LetterStatus.REJECTED
+    assert "Leveranciersportaal" in detail.next_step
+
+
+def test_invalid_batch_gets_xml_validation_with_nil_bericht_id(workspace: ConsoleServices) -> None:
+    # A builder bug is simulated by a letter that bypassed the service: a BerichtType of 11 characters.
+    runner = workspace.engine.runner
+    assert runner is not None
+    runner.pause()
+    letter_id = submit(workspace, "999990019")
+    with workspace.db.session() as s:
+        letter = s.get(m.Letter, letter_id)
+        assert letter is not None
+        letter.berichttype = "BERICHTTYPE"
+        s.commit()
+    runner.resume()
+    detail = wait_for(workspace, letter_id)
+    assert detail.row.verwerkings_code == "XmlValidatieTegenXsdValtNegatiefUit"
+    assert detail.row.status is LetterStatus.REJECTED
+    (received,) = workspace.simulator.store.batches()  # type: ignore[union-attr]
+    assert not received.valid and received.batch_id == detail.row.batch_id
+    with workspace.db.session() as s:
+        result = s.scalar(
+            select(m.EbmsMessage).where(
+                m.EbmsMessage.batch_id == detail.row.batch_id,
+                m.EbmsMessage.action == "GLOBE-R-BV-Result",
+            )
+        )
+        assert result is not None and NIL_GUID.encode() in result.raw
+
+
+def test_three_letters_share_one_batch_and_each_gets_its_own_result(workspace: ConsoleServices) -> None:
+    runner = workspace.engine.runner
+    assert runner is not None
+    runner.pause()  # queue first, then let one engine pass pack them together
+    ids = [submit(workspace, b) for b in ("999990019", "999990044", "999990020")]
+    runner.resume()
+    details = [wait_for(workspace, i) for i in ids]
+    assert len({d.row.batch_id for d in details}) == 1
+    assert [d.row.verwerkings_code for d in details] == ["Verwerkt", "NietActiefOfGeabonneerd", "Verwerkt"]
