@@ -24,7 +24,7 @@ def run_gui(args: argparse.Namespace) -> int:
     QCoreApplication.setApplicationName("Berichtenbox console")
     QLocale.setDefault(QLocale(QLocale.Language.Dutch, QLocale.Country.Netherlands))
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setStyle("Fusion")
+    QApplication.setStyle("Fusion")
 
     try:
         services = open_workspace(paths, start_engine=True)

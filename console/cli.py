@@ -73,7 +73,12 @@ def cmd_send_test(args: argparse.Namespace) -> int:
         if args.organisatie:
             match = [o for o in status.organisations if args.organisatie in (o.oin, o.name)]
             if not match:
-                return _refuse(args, [f"Organisatie {args.organisatie} hoort niet bij koppeling {status.connection_name}."])
+                return _refuse(
+                    args,
+                    [
+                        f"Organisatie {args.organisatie} hoort niet bij koppeling {status.connection_name}."
+                    ],
+                )
             org_id = match[0].id
         if org_id is None:
             return _refuse(args, ["Er is geen organisatie ingesteld."])
@@ -81,7 +86,9 @@ def cmd_send_test(args: argparse.Namespace) -> int:
             submitted = services.letters.submit(draft, org_id, actor="cli")
         except ServiceError as exc:
             issues = getattr(exc, "issues", None)
-            return _refuse(args, [i.message for i in issues if i.blocking] if issues else [str(exc)])
+            return _refuse(
+                args, [i.message for i in issues if i.blocking] if issues else [str(exc)]
+            )
         detail = services.letters.detail(submitted.letter_id)
         if args.wait:
             deadline = time.monotonic() + args.timeout
@@ -91,7 +98,11 @@ def cmd_send_test(args: argparse.Namespace) -> int:
                     break
                 time.sleep(0.2)
             else:
-                _emit(args, _letter_json(detail, timed_out=True), _letter_text(detail) + "\nNog geen resultaat binnen de wachttijd.")
+                _emit(
+                    args,
+                    _letter_json(detail, timed_out=True),
+                    _letter_text(detail) + "\nNog geen resultaat binnen de wachttijd.",
+                )
                 return EXIT_TIMEOUT
         else:
             # Give the engine a moment to hand the batch over; the outbox keeps it otherwise.
@@ -151,9 +162,13 @@ def _refuse(args: argparse.Namespace, messages: Sequence[str]) -> int:
 def cmd_simulator_citizens(args: argparse.Namespace) -> int:
     from console.simulator.citizens import TEST_CITIZENS
 
-    rows = [{"bsn": c.bsn, "naam": c.name, "toestand": c.state.value, "uitleg": c.state_label} for c in TEST_CITIZENS]
-    text = "Testburgers van de simulator (alle BSN's zijn geldig volgens de elfproef):\n" + "\n".join(
-        f"  {c.bsn}  {c.name:<14} {c.state_label}" for c in TEST_CITIZENS
+    rows = [
+        {"bsn": c.bsn, "naam": c.name, "toestand": c.state.value, "uitleg": c.state_label}
+        for c in TEST_CITIZENS
+    ]
+    text = (
+        "Testburgers van de simulator (alle BSN's zijn geldig volgens de elfproef):\n"
+        + "\n".join(f"  {c.bsn}  {c.name:<14} {c.state_label}" for c in TEST_CITIZENS)
     )
     text += "\nEen ander geldig BSN heeft in de simulator geen actieve Berichtenbox."
     _emit(args, rows, text)
@@ -204,13 +219,21 @@ def build_parser() -> argparse.ArgumentParser:
         description="Lokaal Leveranciersportaal en verzendengine voor de MijnOverheid Berichtenbox. "
         "Zonder opdracht opent het venster.",
     )
-    parser.add_argument("--data-dir", type=Path, help="map met de gegevens (standaard: de gebruikersmap)")
-    parser.add_argument("--temp-data-dir", action="store_true", help="gebruik een nieuwe, tijdelijke map")
-    parser.add_argument("--database-url", help="database-URL (bijvoorbeeld PostgreSQL) in plaats van SQLite")
+    parser.add_argument(
+        "--data-dir", type=Path, help="map met de gegevens (standaard: de gebruikersmap)"
+    )
+    parser.add_argument(
+        "--temp-data-dir", action="store_true", help="gebruik een nieuwe, tijdelijke map"
+    )
+    parser.add_argument(
+        "--database-url", help="database-URL (bijvoorbeeld PostgreSQL) in plaats van SQLite"
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="uitgebreide logging")
     sub = parser.add_subparsers(dest="command", metavar="opdracht")
 
-    def add(name: str, help_text: str, func: Callable[[argparse.Namespace], int]) -> argparse.ArgumentParser:
+    def add(
+        name: str, help_text: str, func: Callable[[argparse.Namespace], int]
+    ) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text, description=help_text)
         p.add_argument("--json", action="store_true", help="uitvoer als JSON")
         p.set_defaults(func=func)
@@ -222,7 +245,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--onderwerp", required=True)
     p.add_argument("--tekst", help="berichttekst; \\n wordt een regelovergang")
     p.add_argument("--referentie")
-    p.add_argument("--bijlage", action="append", metavar="BESTAND.pdf", help="PDF-bijlage (maximaal 2)")
+    p.add_argument(
+        "--bijlage", action="append", metavar="BESTAND.pdf", help="PDF-bijlage (maximaal 2)"
+    )
     p.add_argument("--organisatie", help="OIN of naam van de organisatie (bij een intermediair)")
     p.add_argument("--wait", action="store_true", help="wacht op het resultaat van MijnOverheid")
     p.add_argument("--timeout", type=float, default=120.0, help="maximale wachttijd in seconden")
@@ -232,7 +257,11 @@ def build_parser() -> argparse.ArgumentParser:
     for name, help_text, func in (
         ("serve", "draai de simulator op de voorgrond", cmd_simulator_serve),
         ("citizens", "de testburgers en hun toestand", cmd_simulator_citizens),
-        ("received", "de ontvangen batches, met het pad van elke opgeslagen payload", cmd_simulator_received),
+        (
+            "received",
+            "de ontvangen batches, met het pad van elke opgeslagen payload",
+            cmd_simulator_received,
+        ),
     ):
         sp = simsub.add_parser(name, help=help_text, description=help_text)
         sp.add_argument("--json", action="store_true", help="uitvoer als JSON")

@@ -1,0 +1,1 @@
+"""Digikoppeling transport: ebMS2 (``ebms/``), WUS (``wus/``) and two-way TLS (``tls``)."""

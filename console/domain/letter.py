@@ -83,7 +83,7 @@ def space_urls(text: str) -> str:
             url = url[:-1]
             end -= 1
         out.append(text[pos:start])
-        if start > 0 and not text[start - 1] == " ":
+        if start > 0 and text[start - 1] != " ":
             out.append(" ")
         out.append(url)
         if end >= len(text) or text[end] != " ":
@@ -175,7 +175,9 @@ def validate_letter(draft: LetterDraft, limits: LetterLimits | None = None) -> l
             issues.append(FieldIssue("Bijlagen", f"{label} is leeg."))
         elif not is_pdf(att.content):
             issues.append(
-                FieldIssue("Bijlagen", f"{label} is geen PDF. Alleen PDF-bestanden zijn toegestaan.")
+                FieldIssue(
+                    "Bijlagen", f"{label} is geen PDF. Alleen PDF-bestanden zijn toegestaan."
+                )
             )
         total += len(att.content)
         om = att.effective_omschrijving

@@ -51,9 +51,7 @@ FINAL = frozenset(
         LetterStatus.PAPER,
     }
 )
-IN_TRANSIT = frozenset(
-    {LetterStatus.SENDING, LetterStatus.SENT, LetterStatus.ACKNOWLEDGED}
-)
+IN_TRANSIT = frozenset({LetterStatus.SENDING, LetterStatus.SENT, LetterStatus.ACKNOWLEDGED})
 
 _AWAITING_RESULT = (LetterStatus.SENDING, LetterStatus.SENT, LetterStatus.ACKNOWLEDGED)
 
@@ -78,9 +76,7 @@ _TRANSITIONS: dict[tuple[LetterStatus, LetterEvent], LetterStatus | None] = {
     (LetterStatus.SENT, LetterEvent.HTTP_ACCEPTED): LetterStatus.SENT,
 }
 # RESULT: the target depends on the code; allowed from every awaiting state.
-_RESENDABLE = frozenset(
-    {LetterStatus.REJECTED, LetterStatus.FAILED, LetterStatus.EXPIRED}
-)
+_RESENDABLE = frozenset({LetterStatus.REJECTED, LetterStatus.FAILED, LetterStatus.EXPIRED})
 _PAPERABLE = frozenset(
     {
         LetterStatus.NOT_SUBSCRIBED,
@@ -121,7 +117,9 @@ def transition(
     if event is LetterEvent.RESEND:
         if current in _RESENDABLE:
             return LetterStatus.QUEUED
-        raise IllegalTransition(f"Een bericht in status {current} mag niet opnieuw worden verstuurd.")
+        raise IllegalTransition(
+            f"Een bericht in status {current} mag niet opnieuw worden verstuurd."
+        )
     if event is LetterEvent.MARK_PAPER:
         if current in _PAPERABLE:
             return LetterStatus.PAPER

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from console.db import models as m
 from console.db.database import Database
@@ -35,7 +36,9 @@ class Inbox:
         self.max_bytes = max_bytes
         self.received = 0
 
-    def handle(self, content_type: str, body: bytes, peer_oin: str | None) -> tuple[int, str, bytes]:
+    def handle(
+        self, content_type: str, body: bytes, peer_oin: str | None
+    ) -> tuple[int, str, bytes]:
         try:
             msg = parse_http(content_type, body, max_bytes=self.max_bytes)
         except EbmsReceiveError as exc:
@@ -104,7 +107,9 @@ class Inbox:
                     duplicate = True
         self.received += 1
         if duplicate:
-            log.info("Dubbel bericht %s: opnieuw bevestigd, niet opnieuw verwerkt", msg.header.message_id)
+            log.info(
+                "Dubbel bericht %s: opnieuw bevestigd, niet opnieuw verwerkt", msg.header.message_id
+            )
             if msg.ack_requested:
                 ct, out = package(acknowledgment_for(msg))
                 if msg.sync_reply or sync_default:
@@ -116,7 +121,9 @@ class Inbox:
             return 200, ct, out
         return 200, "text/plain", b""
 
-    def _queue_ack_again(self, msg: EbmsMessage, conn_id: int, ct: str, out: bytes, endpoint: str) -> None:
+    def _queue_ack_again(
+        self, msg: EbmsMessage, conn_id: int, ct: str, out: bytes, endpoint: str
+    ) -> None:
         ack = parse_http(ct, out, max_bytes=self.max_bytes)
         now = datetime.now(UTC)
         with self._db.session() as s:
@@ -142,7 +149,7 @@ class Inbox:
             s.commit()
 
     @staticmethod
-    def _connection_for(s, msg: EbmsMessage) -> m.Connection | None:  # type: ignore[no-untyped-def]
+    def _connection_for(s: Session, msg: EbmsMessage) -> m.Connection | None:
         sender = strip_party_prefix(msg.header.from_party.party_id)
         for conn in s.scalars(select(m.Connection).where(m.Connection.cpa_id == msg.header.cpa_id)):
             if strip_party_prefix(conn.to_party_id) == sender:
@@ -150,7 +157,9 @@ class Inbox:
         return None
 
     @staticmethod
-    def _problem(msg: EbmsMessage, conn: m.Connection | None, peer_oin: str | None) -> EbmsError | None:
+    def _problem(
+        msg: EbmsMessage, conn: m.Connection | None, peer_oin: str | None
+    ) -> EbmsError | None:
         sender = strip_party_prefix(msg.header.from_party.party_id)
         if conn is None:
             return EbmsError(
@@ -182,7 +191,7 @@ def handler_for(inbox: Inbox) -> type[http.server.BaseHTTPRequestHandler]:
                 self._send(413, "text/plain", b"Bericht te groot")
                 return
             body = self.rfile.read(length)
-            peer = tls.peer_oin(self.connection.getpeercert() or {})  # type: ignore[attr-defined]
+            peer = tls.peer_oin(self.connection.getpeercert() or {})
             try:
                 status, ct, out = inbox.handle(self.headers.get("Content-Type", ""), body, peer)
             except Exception:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Result, select
 from sqlalchemy.orm import Session
 
 from console.db import models as m
@@ -15,8 +16,15 @@ from console.domain.verwerkingscode import VerwerkingsCode
 log = logging.getLogger(__name__)
 
 
+def rows_affected(result: Result[Any]) -> int:
+    """Rows an UPDATE changed: the proof that a conditional claim succeeded."""
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def letters_of_batch(s: Session, batch_id: str) -> list[m.Letter]:
-    return list(s.scalars(select(m.Letter).where(m.Letter.batch_id == batch_id).order_by(m.Letter.id)))
+    return list(
+        s.scalars(select(m.Letter).where(m.Letter.batch_id == batch_id).order_by(m.Letter.id))
+    )
 
 
 def apply_letter_event(
@@ -43,5 +51,9 @@ def apply_letter_event(
         letter.status_detail = detail
     elif event in (LetterEvent.HTTP_ACCEPTED, LetterEvent.ACKNOWLEDGED, LetterEvent.RESULT):
         letter.status_detail = None
-    s.add(m.LetterEventRecord(letter_id=letter.id, at=now, kind=event.value, detail=detail, actor=actor))
+    s.add(
+        m.LetterEventRecord(
+            letter_id=letter.id, at=now, kind=event.value, detail=detail, actor=actor
+        )
+    )
     return True

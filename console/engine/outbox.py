@@ -24,7 +24,7 @@ from console.digikoppeling.ebms.mime import package
 from console.digikoppeling.ebms.model import Party, Payload
 from console.domain.ids import new_guid
 from console.domain.lifecycle import LetterEvent, LetterStatus, transition
-from console.engine.letters import apply_letter_event
+from console.engine.letters import apply_letter_event, rows_affected
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,9 @@ def _estimated_bytes(letter: m.Letter) -> int:
 
 
 class Outbox:
-    def __init__(self, db: Database, *, max_letters: int = 1000, max_bytes: int = 100_000_000) -> None:
+    def __init__(
+        self, db: Database, *, max_letters: int = 1000, max_bytes: int = 100_000_000
+    ) -> None:
         self._db = db
         self._max_letters = max_letters
         self._max_bytes = max_bytes
@@ -54,9 +56,14 @@ class Outbox:
         from sqlalchemy import func
 
         with self._db.session() as s:
-            return s.scalar(
-                select(func.count()).select_from(m.Letter).where(m.Letter.status == LetterStatus.QUEUED)
-            ) or 0
+            return (
+                s.scalar(
+                    select(func.count())
+                    .select_from(m.Letter)
+                    .where(m.Letter.status == LetterStatus.QUEUED)
+                )
+                or 0
+            )
 
     def pack(self, now: datetime) -> PackResult:
         """Pack every queued letter into batches; return what was made."""
@@ -90,12 +97,14 @@ class Outbox:
                 .limit(self._max_letters)
                 .scalar_subquery()
             )
-            claimed = s.execute(
-                update(m.Letter)
-                .where(m.Letter.id.in_(pick), m.Letter.status == LetterStatus.QUEUED)
-                .values(status=self._claimed, batch_id=batch_id, updated_at=now)
-                .execution_options(synchronize_session=False)
-            ).rowcount
+            claimed = rows_affected(
+                s.execute(
+                    update(m.Letter)
+                    .where(m.Letter.id.in_(pick), m.Letter.status == LetterStatus.QUEUED)
+                    .values(status=self._claimed, batch_id=batch_id, updated_at=now)
+                    .execution_options(synchronize_session=False)
+                )
+            )
             if not claimed:
                 return 0
             rows = list(
@@ -237,7 +246,9 @@ def _batch_letter(letter: m.Letter) -> BatchLetter:
         referentie=letter.referentie,
         publicatie_datum=letter.publicatie_datum,
         attachments=tuple(
-            BatchAttachment(content=a.content, omschrijving=a.omschrijving or a.filename, volgorde=a.volgorde)
+            BatchAttachment(
+                content=a.content, omschrijving=a.omschrijving or a.filename, volgorde=a.volgorde
+            )
             for a in sorted(letter.attachments, key=lambda a: a.volgorde)
         ),
     )

@@ -5,7 +5,9 @@ Plain Python threads; no Qt. The UI polls :meth:`EngineRunner.snapshot`.
 
 from __future__ import annotations
 
+import http.server
 import logging
+import ssl
 import threading
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -78,9 +80,13 @@ class EngineRunner:
         self.sender.recover(datetime.now(UTC))
         if self._inbound_tls is not None:
             ctx = tls.server_context(
-                self._inbound_tls.cert_pem, self._inbound_tls.key_pem, self._inbound_tls.client_trust_pem
+                self._inbound_tls.cert_pem,
+                self._inbound_tls.key_pem,
+                self._inbound_tls.client_trust_pem,
             )
-            self._server = _start_server(ctx, handler_for(self.inbox), self.settings.inbound_host, self.settings.inbound_port)
+            self._server = _start_server(
+                ctx, handler_for(self.inbox), self.settings.inbound_host, self.settings.inbound_port
+            )
         self._stop.clear()
         self._thread = threading.Thread(target=self._loop, name="engine", daemon=True)
         self._thread.start()
@@ -139,14 +145,21 @@ class EngineRunner:
         with self._db.session() as s:
             s.execute(delete(m.InboundMessageId).where(m.InboundMessageId.keep_until < now))
             s.commit()
-            counts = dict(
+            counts: dict[LetterStatus, int] = dict(
                 s.execute(
-                    select(m.Letter.status, func.count()).where(
+                    select(m.Letter.status, func.count())
+                    .where(
                         m.Letter.status.in_(
-                            [LetterStatus.QUEUED, LetterStatus.SENDING, LetterStatus.SENT, LetterStatus.ACKNOWLEDGED]
+                            [
+                                LetterStatus.QUEUED,
+                                LetterStatus.SENDING,
+                                LetterStatus.SENT,
+                                LetterStatus.ACKNOWLEDGED,
+                            ]
                         )
-                    ).group_by(m.Letter.status)
-                ).all()
+                    )
+                    .group_by(m.Letter.status)
+                ).tuples()
             )
         with self._lock:
             self._state = replace(
@@ -176,7 +189,12 @@ class EngineRunner:
             self._wake.clear()
 
 
-def _start_server(ctx, handler, host: str, port: int) -> tls.TlsServer:  # type: ignore[no-untyped-def]
+def _start_server(
+    ctx: ssl.SSLContext,
+    handler: type[http.server.BaseHTTPRequestHandler],
+    host: str,
+    port: int,
+) -> tls.TlsServer:
     """Listen on the configured port; when it is taken, on a free one (shown in the status bar)."""
     try:
         server = tls.TlsServer(ctx, handler, host=host, port=port)

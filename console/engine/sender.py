@@ -15,12 +15,13 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from console.db import models as m
 from console.db.database import Database
 from console.digikoppeling.ebms.mime import SOAP_ACTION, EbmsReceiveError, parse_http
 from console.domain.lifecycle import LetterEvent
-from console.engine.letters import apply_letter_event, letters_of_batch
+from console.engine.letters import apply_letter_event, letters_of_batch, rows_affected
 from console.engine.signals import SignalProcessor
 from console.engine.transport import TransportFactory, TransportUnavailable
 
@@ -74,14 +75,16 @@ class Sender:
     def recover(self, now: datetime) -> int:
         """After a crash: messages left 'sending' are sent again (same MessageId)."""
         with self._db.session() as s:
-            n = s.execute(
-                update(m.EbmsMessage)
-                .where(
-                    m.EbmsMessage.direction == m.EbmsDirection.OUT,
-                    m.EbmsMessage.status == m.EbmsStatus.SENDING,
+            n = rows_affected(
+                s.execute(
+                    update(m.EbmsMessage)
+                    .where(
+                        m.EbmsMessage.direction == m.EbmsDirection.OUT,
+                        m.EbmsMessage.status == m.EbmsStatus.SENDING,
+                    )
+                    .values(status=m.EbmsStatus.PENDING, next_attempt_at=now)
                 )
-                .values(status=m.EbmsStatus.PENDING, next_attempt_at=now)
-            ).rowcount
+            )
             s.commit()
         if n:
             log.warning("%d berichten in verzending na herstart: worden opnieuw verstuurd", n)
@@ -122,12 +125,16 @@ class Sender:
                     self._expire(s, msg, now)
                     continue
                 # Atomic claim: only the engine whose UPDATE matches sends it.
-                got = s.execute(
-                    update(m.EbmsMessage)
-                    .where(m.EbmsMessage.id == msg.id, m.EbmsMessage.status == msg.status)
-                    .values(status=m.EbmsStatus.SENDING, next_attempt_at=now + LEASE, updated_at=now)
-                    .execution_options(synchronize_session=False)
-                ).rowcount
+                got = rows_affected(
+                    s.execute(
+                        update(m.EbmsMessage)
+                        .where(m.EbmsMessage.id == msg.id, m.EbmsMessage.status == msg.status)
+                        .values(
+                            status=m.EbmsStatus.SENDING, next_attempt_at=now + LEASE, updated_at=now
+                        )
+                        .execution_options(synchronize_session=False)
+                    )
+                )
                 if not got:
                     continue
                 url = self.endpoint_overrides.get(conn.id, conn.endpoint_url)
@@ -160,7 +167,7 @@ class Sender:
             return True
         return msg.attempts >= 1 + retries
 
-    def _expire(self, s, msg: m.EbmsMessage, now: datetime) -> None:  # type: ignore[no-untyped-def]
+    def _expire(self, s: Session, msg: m.EbmsMessage, now: datetime) -> None:
         msg.status = m.EbmsStatus.EXPIRED
         msg.updated_at = now
         msg.error_detail = (
@@ -227,7 +234,13 @@ class Sender:
                 if c.kind is m.EbmsKind.USER:
                     msg.status = m.EbmsStatus.SENT
                     msg.next_attempt_at = now + c.retry_interval  # resend if no ack by then
-                    self._letters_event(s, c, LetterEvent.HTTP_ACCEPTED, now, "Aangeboden bij de ontvanger (HTTP %d)." % status)
+                    self._letters_event(
+                        s,
+                        c,
+                        LetterEvent.HTTP_ACCEPTED,
+                        now,
+                        f"Aangeboden bij de ontvanger (HTTP {status}).",
+                    )
                 else:
                     msg.status = m.EbmsStatus.DELIVERED
                     msg.next_attempt_at = None
@@ -249,7 +262,9 @@ class Sender:
         if outcome == "accepted" and reply is not None and reply.content:
             self._sync_reply(reply)
 
-    def _letters_event(self, s, c: Claimed, event: LetterEvent, now: datetime, detail: str) -> None:  # type: ignore[no-untyped-def]
+    def _letters_event(
+        self, s: Session, c: Claimed, event: LetterEvent, now: datetime, detail: str
+    ) -> None:
         if c.kind is not m.EbmsKind.USER or not c.batch_id:
             return
         if event is LetterEvent.HTTP_ACCEPTED:
@@ -262,7 +277,9 @@ class Sender:
     def _sync_reply(self, reply: httpx.Response) -> None:
         """A synchronous signal (mshSignalsOnly): an Acknowledgment or MessageError in the body."""
         try:
-            msg = parse_http(reply.headers.get("content-type", ""), reply.content, max_bytes=10_000_000)
+            msg = parse_http(
+                reply.headers.get("content-type", ""), reply.content, max_bytes=10_000_000
+            )
         except EbmsReceiveError as exc:
             log.warning("Onleesbaar synchroon antwoord: %s", exc)
             return

@@ -80,10 +80,14 @@ class SignalProcessor:
         s.flush()
         return row
 
-    def process(self, msg: EbmsMessage, raw: bytes, content_type: str, connection_id: int | None = None) -> None:
+    def process(
+        self, msg: EbmsMessage, raw: bytes, content_type: str, connection_id: int | None = None
+    ) -> None:
         """Process a signal in its own unit of work (used for synchronous replies)."""
         with self._db.session() as s:
-            existing = s.scalar(select(m.EbmsMessage).where(m.EbmsMessage.message_id == msg.header.message_id))
+            existing = s.scalar(
+                select(m.EbmsMessage).where(m.EbmsMessage.message_id == msg.header.message_id)
+            )
             if existing is not None:
                 return
             self.apply(s, msg, raw, content_type, connection_id)
@@ -166,27 +170,42 @@ class SignalProcessor:
                 batch.status = m.BatchStatus.FAILED
             for letter in letters_of_batch(s, out.batch_id):
                 apply_letter_event(
-                    s, letter, LetterEvent.MESSAGE_ERROR, now, detail=f"[{code}] {detail}", quiet_if_illegal=True
+                    s,
+                    letter,
+                    LetterEvent.MESSAGE_ERROR,
+                    now,
+                    detail=f"[{code}] {detail}",
+                    quiet_if_illegal=True,
                 )
 
     def _result(self, s: Session, msg: EbmsMessage, row: m.EbmsMessage) -> str | None:
         now = datetime.now(UTC)
         if not msg.payloads:
             row.error_detail = "Resultaatbericht zonder inhoud."
-            s.add(m.UnmatchedResult(received_at=now, batch_id=None, raw=row.raw, reason=row.error_detail))
+            s.add(
+                m.UnmatchedResult(
+                    received_at=now, batch_id=None, raw=row.raw, reason=row.error_detail
+                )
+            )
             return None
         data = maybe_gunzip(msg.payloads[0].data)
         try:
             result = parse_result(data)
         except (ResultParseError, ValueError) as exc:
             row.error_detail = f"Resultaat onleesbaar: {exc}"
-            s.add(m.UnmatchedResult(received_at=now, batch_id=None, raw=data, reason=row.error_detail))
+            s.add(
+                m.UnmatchedResult(received_at=now, batch_id=None, raw=data, reason=row.error_detail)
+            )
             return None
         batch = s.scalar(select(m.Batch).where(m.Batch.batch_id == result.batch_id))
         if batch is None:
             reason = f"Resultaat voor onbekende batch {result.batch_id}: bewaard, niet gekoppeld."
             row.error_detail = reason
-            s.add(m.UnmatchedResult(received_at=now, batch_id=result.batch_id, raw=data, reason=reason))
+            s.add(
+                m.UnmatchedResult(
+                    received_at=now, batch_id=result.batch_id, raw=data, reason=reason
+                )
+            )
             return result.batch_id
         self._apply_counters(batch, result, now)
         letters = {letter.bericht_id: letter for letter in letters_of_batch(s, batch.batch_id)}
@@ -194,7 +213,9 @@ class SignalProcessor:
             targets = (
                 [lt for lt in letters.values() if lt.status in _AWAITING]
                 if res.is_nil
-                else [letters[res.bericht_id]] if res.bericht_id in letters else []
+                else [letters[res.bericht_id]]
+                if res.bericht_id in letters
+                else []
             )
             if not targets:
                 s.add(
@@ -225,7 +246,12 @@ class SignalProcessor:
 
     @staticmethod
     def _letter_result(
-        s: Session, letter: m.Letter, raw_code: str, stadium: str | None, now: datetime, message_id: str
+        s: Session,
+        letter: m.Letter,
+        raw_code: str,
+        stadium: str | None,
+        now: datetime,
+        message_id: str,
     ) -> None:
         letter.verwerkings_code = raw_code
         letter.stadium = stadium
@@ -236,7 +262,11 @@ class SignalProcessor:
             letter.status_detail = f"Onbekende verwerkingscode {raw_code} ontvangen."
             s.add(
                 m.LetterEventRecord(
-                    letter_id=letter.id, at=now, kind="result_unknown", detail=letter.status_detail, actor="engine"
+                    letter_id=letter.id,
+                    at=now,
+                    kind="result_unknown",
+                    detail=letter.status_detail,
+                    actor="engine",
                 )
             )
             return
@@ -246,6 +276,12 @@ class SignalProcessor:
             detail += f" Stadium: {st}"
         detail += f" (resultaatbericht {message_id})"
         if letter.status in _AWAITING:
-            apply_letter_event(s, letter, LetterEvent.RESULT, now, detail=detail, code=VerwerkingsCode(raw_code))
+            apply_letter_event(
+                s, letter, LetterEvent.RESULT, now, detail=detail, code=VerwerkingsCode(raw_code)
+            )
         else:
-            s.add(m.LetterEventRecord(letter_id=letter.id, at=now, kind="result_again", detail=detail, actor="engine"))
+            s.add(
+                m.LetterEventRecord(
+                    letter_id=letter.id, at=now, kind="result_again", detail=detail, actor="engine"
+                )
+            )

@@ -6,6 +6,7 @@ keyring). A missing key is a known problem with a Dutch next step, not a crash.
 
 from __future__ import annotations
 
+import ssl
 import threading
 
 import httpx
@@ -49,7 +50,7 @@ class TransportFactory:
         for c in clients:
             c.close()
 
-    def _context(self, connection_id: int):  # type: ignore[no-untyped-def]
+    def _context(self, connection_id: int) -> ssl.SSLContext:
         with self._db.session() as s:
             conn = s.get(Connection, connection_id)
             if conn is None:

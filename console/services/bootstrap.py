@@ -120,7 +120,9 @@ def open_workspace(
             )
             runner.start()
             if pki is not None and conn_id is not None:
-                simulator = _start_simulator(db, paths, pki, conn_id, runner, settings, simulator_result_delay)
+                simulator = _start_simulator(
+                    db, paths, pki, conn_id, runner, settings, simulator_result_delay
+                )
                 overrides[conn_id] = simulator.url
     except Exception:
         if runner is not None:
@@ -141,7 +143,9 @@ def _active_connection(db: Database) -> tuple[int | None, Environment | None]:
         return (conn.id, conn.environment) if conn is not None else (None, None)
 
 
-def _prepare_simulator_connection(db: Database, secrets: SecretStore, paths: AppPaths, conn_id: int) -> LocalPki:
+def _prepare_simulator_connection(
+    db: Database, secrets: SecretStore, paths: AppPaths, conn_id: int
+) -> LocalPki:
     """The local test PKI for a simulator connection; the client key goes to the secret store."""
     with db.session() as s:
         conn = s.get(m.Connection, conn_id)
@@ -174,7 +178,9 @@ def _start_simulator(
     settings: EngineSettings,
     result_delay: float,
 ) -> SimulatorServer:
-    push = issue_client_cert(pki.ca, oin=LOGIUS_OIN, organisation="Logius (simulator)", common_name="GLOBE simulator")
+    push = issue_client_cert(
+        pki.ca, oin=LOGIUS_OIN, organisation="Logius (simulator)", common_name="GLOBE simulator"
+    )
     config = SimulatorConfig(
         data_dir=paths.simulator_dir,
         server_cert_pem=pki.simulator_chain_pem,
@@ -189,7 +195,9 @@ def _start_simulator(
     try:
         simulator = SimulatorServer(config).start()
     except OSError:
-        log.warning("Poort %d voor de simulator is bezet; een vrije poort wordt gekozen", config.port)
+        log.warning(
+            "Poort %d voor de simulator is bezet; een vrije poort wordt gekozen", config.port
+        )
         from dataclasses import replace
 
         simulator = SimulatorServer(replace(config, port=0)).start()
@@ -197,7 +205,9 @@ def _start_simulator(
     return simulator
 
 
-def register_with_simulator(db: Database, simulator: SimulatorServer, conn_id: int, *, push_url: str) -> None:
+def register_with_simulator(
+    db: Database, simulator: SimulatorServer, conn_id: int, *, push_url: str
+) -> None:
     """Tell the simulator what the CPA and the Leveranciersportaal would tell Logius."""
     with db.session() as s:
         conn = s.get(m.Connection, conn_id)
@@ -235,7 +245,9 @@ def serve_simulator_standalone(paths: AppPaths, *, port: int | None = None) -> i
         print("De actieve koppeling gebruikt de simulator niet; er is niets te simuleren.")
         return 1
     pki = _prepare_simulator_connection(db, secrets, paths, conn_id)
-    push = issue_client_cert(pki.ca, oin=LOGIUS_OIN, organisation="Logius (simulator)", common_name="GLOBE simulator")
+    push = issue_client_cert(
+        pki.ca, oin=LOGIUS_OIN, organisation="Logius (simulator)", common_name="GLOBE simulator"
+    )
     config = SimulatorConfig(
         data_dir=paths.simulator_dir,
         server_cert_pem=pki.simulator_chain_pem,

@@ -31,11 +31,15 @@ def needs_demo(db: Database) -> bool:
         return s.query(m.Connection).count() == 0
 
 
-def create_demo_workspace(db: Database, *, simulator_url: str = "https://127.0.0.1:8444/ebms") -> int:
+def create_demo_workspace(
+    db: Database, *, simulator_url: str = "https://127.0.0.1:8444/ebms"
+) -> int:
     """Create the demo organisation, connection and berichttypes; return the connection id."""
     now = datetime.now(UTC)
     with db.session() as s:
-        org = m.Organisation(name=DEMO_ORGANISATION, oin=DEMO_OIN, kind=m.OrganisationKind.GEMEENTE, created_at=now)
+        org = m.Organisation(
+            name=DEMO_ORGANISATION, oin=DEMO_OIN, kind=m.OrganisationKind.GEMEENTE, created_at=now
+        )
         s.add(org)
         s.flush()
         conn = m.Connection(
@@ -75,7 +79,11 @@ def create_demo_workspace(db: Database, *, simulator_url: str = "https://127.0.0
                 )
             )
         s.flush()
-        for key, value in ((ACTIVE_CONNECTION, conn.id), (ACTIVE_ORGANISATION, org.id), (DEMO_FLAG, True)):
+        for key, value in (
+            (ACTIVE_CONNECTION, conn.id),
+            (ACTIVE_ORGANISATION, org.id),
+            (DEMO_FLAG, True),
+        ):
             s.merge(m.Setting(key=key, value=json.dumps(value)))
         s.commit()
         return conn.id

@@ -109,4 +109,12 @@ class LetterQuery:
     sort_key: str = "created_at"  # one of LetterQuery.SORT_KEYS
     descending: bool = True
 
-    SORT_KEYS = ("created_at", "organisation", "berichttype", "onderwerp", "referentie", "status", "verwerkings_code")
+    SORT_KEYS = (
+        "created_at",
+        "organisation",
+        "berichttype",
+        "onderwerp",
+        "referentie",
+        "status",
+        "verwerkings_code",
+    )

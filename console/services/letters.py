@@ -16,10 +16,22 @@ from console.db.repositories import LetterFilter, LetterRepository
 from console.domain.bsn import mask_bsn
 from console.domain.ebms_errors import explain_ebms_error
 from console.domain.ids import is_guid, new_guid
-from console.domain.letter import FieldIssue, LetterDraft, LetterLimits, encode_line_breaks, validate_letter
+from console.domain.letter import (
+    FieldIssue,
+    LetterDraft,
+    LetterLimits,
+    encode_line_breaks,
+    validate_letter,
+)
 from console.domain.lifecycle import STATUS_LABELS, LetterStatus
 from console.domain.verwerkingscode import explain
-from console.services.dto import LetterDetail, LetterQuery, LetterRow, SubmittedLetter, TimelineEntry
+from console.services.dto import (
+    LetterDetail,
+    LetterQuery,
+    LetterRow,
+    SubmittedLetter,
+    TimelineEntry,
+)
 from console.services.errors import LetterRefused, NotFound
 from console.services.workspace import WorkspaceService
 from console.xml.parser import pretty_xml
@@ -112,7 +124,9 @@ class LetterService:
                 )
         return issues
 
-    def submit(self, draft: LetterDraft, organisation_id: int, actor: str = "gebruiker") -> SubmittedLetter:
+    def submit(
+        self, draft: LetterDraft, organisation_id: int, actor: str = "gebruiker"
+    ) -> SubmittedLetter:
         """Store a letter in the outbox; nothing is stored when it is refused."""
         issues = self.validate(draft, organisation_id)
         if any(i.blocking for i in issues):
@@ -154,11 +168,16 @@ class LetterService:
                     letter_id=letter.id,
                     at=now,
                     kind="created",
-                    detail=f"Testbericht opgesteld door {actor}." + (f" Waarschuwing: {warnings}" if warnings else ""),
+                    detail=f"Testbericht opgesteld door {actor}."
+                    + (f" Waarschuwing: {warnings}" if warnings else ""),
                     actor=actor,
                 )
             )
-            s.add(m.LetterEventRecord(letter_id=letter.id, at=now, kind="queued", detail="", actor=actor))
+            s.add(
+                m.LetterEventRecord(
+                    letter_id=letter.id, at=now, kind="queued", detail="", actor=actor
+                )
+            )
             s.commit()
             result = SubmittedLetter(letter.id, letter.bericht_id)
         if self._on_submitted is not None:
@@ -173,7 +192,9 @@ class LetterService:
     def ids(self, query: LetterQuery) -> list[int]:
         column = _SORT_COLUMNS.get(query.sort_key, "created_at")
         with self._db.session() as s:
-            return LetterRepository(s).ids(filter_for(query), order_by=column, descending=query.descending)
+            return LetterRepository(s).ids(
+                filter_for(query), order_by=column, descending=query.descending
+            )
 
     def rows(self, ids: Sequence[int]) -> list[LetterRow]:
         with self._db.session() as s:
@@ -243,17 +264,21 @@ class LetterService:
 
 def render_raw(raw: bytes, content_type: str) -> str:
     """Pretty-print each XML part of a raw exchange; other parts are summarised."""
+    from email.message import EmailMessage
     from email.parser import BytesParser
     from email.policy import HTTP
 
     if "multipart" not in content_type.lower():
         return _pretty_or_text(raw)
-    msg = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + raw)
+    msg: EmailMessage = BytesParser(policy=HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + raw
+    )
     parts: list[str] = []
-    for part in msg.iter_parts():  # type: ignore[attr-defined]
+    for part in msg.iter_parts():
         cid = part.get("Content-ID", "")
         ctype = part.get_content_type()
-        data = part.get_payload(decode=True) or b""
+        payload = part.get_payload(decode=True)
+        data = payload if isinstance(payload, bytes) else b""
         parts.append(f"--- deel {cid} ({ctype}, {len(data):,} bytes) ---".replace(",", "."))
         parts.append(_pretty_or_text(data) if "xml" in ctype else "(binaire inhoud)")
     return "\n".join(parts)
@@ -320,7 +345,9 @@ def _next_step_for(status: LetterStatus) -> str:
 
 
 def _event_entry(e: m.LetterEventRecord) -> TimelineEntry:
-    return TimelineEntry(at=e.at, kind=e.kind, title=_EVENT_TITLES.get(e.kind, e.kind), detail=e.detail)
+    return TimelineEntry(
+        at=e.at, kind=e.kind, title=_EVENT_TITLES.get(e.kind, e.kind), detail=e.detail
+    )
 
 
 def _exchange_entry(x: m.EbmsMessage) -> TimelineEntry:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from console.db import models as m
 from console.db.database import Database
@@ -29,22 +31,24 @@ class WorkspaceService:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    def _setting(self, s, key: str):  # type: ignore[no-untyped-def]
+    def _setting(self, s: Session, key: str) -> Any:
         row = s.get(m.Setting, key)
         return json.loads(row.value) if row is not None else None
 
-    def _set(self, s, key: str, value: object) -> None:  # type: ignore[no-untyped-def]
+    def _set(self, s: Session, key: str, value: object) -> None:
         row = s.get(m.Setting, key)
         if row is None:
             s.add(m.Setting(key=key, value=json.dumps(value)))
         else:
             row.value = json.dumps(value)
 
-    def active_connection(self, s) -> m.Connection | None:  # type: ignore[no-untyped-def]
+    def active_connection(self, s: Session) -> m.Connection | None:
         cid = self._setting(s, ACTIVE_CONNECTION)
         conn = s.get(m.Connection, cid) if cid is not None else None
         if conn is None:
-            conn = s.scalar(select(m.Connection).where(m.Connection.active.is_(True)).order_by(m.Connection.id))
+            conn = s.scalar(
+                select(m.Connection).where(m.Connection.active.is_(True)).order_by(m.Connection.id)
+            )
         return conn
 
     def status(self) -> WorkspaceStatus:
@@ -60,7 +64,10 @@ class WorkspaceService:
                     organisation_oin="",
                     is_demo=False,
                 )
-            orgs = sorted({conn.owner, *conn.organisations}, key=lambda o: (o.id != conn.owner_organisation_id, o.name))
+            orgs = sorted(
+                {conn.owner, *conn.organisations},
+                key=lambda o: (o.id != conn.owner_organisation_id, o.name),
+            )
             oid = self._setting(s, ACTIVE_ORGANISATION)
             org = next((o for o in orgs if o.id == oid), orgs[0])
             return WorkspaceStatus(
@@ -71,7 +78,9 @@ class WorkspaceService:
                 organisation_name=org.name,
                 organisation_oin=org.oin,
                 is_demo=bool(self._setting(s, DEMO_FLAG)),
-                organisations=tuple(OrganisationInfo(o.id, o.name, o.oin, str(o.kind)) for o in orgs),
+                organisations=tuple(
+                    OrganisationInfo(o.id, o.name, o.oin, str(o.kind)) for o in orgs
+                ),
             )
 
     def set_active_organisation(self, organisation_id: int) -> WorkspaceStatus:
@@ -88,11 +97,17 @@ class WorkspaceService:
             env = conn.environment if conn is not None else Environment.SIMULATOR
             column = _status_column(env)
             rows = s.scalars(
-                select(m.BerichtType).where(m.BerichtType.organisation_id == organisation_id).order_by(m.BerichtType.code)
+                select(m.BerichtType)
+                .where(m.BerichtType.organisation_id == organisation_id)
+                .order_by(m.BerichtType.code)
             )
             return [
                 BerichtTypeInfo(
-                    b.id, b.organisation_id, b.code, b.name, getattr(b, column) == m.BerichtTypeStatus.ACTIEF
+                    b.id,
+                    b.organisation_id,
+                    b.code,
+                    b.name,
+                    getattr(b, column) == m.BerichtTypeStatus.ACTIEF,
                 )
                 for b in rows
             ]

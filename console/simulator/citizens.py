@@ -41,11 +41,21 @@ TEST_CITIZENS: tuple[TestCitizen, ...] = (
     TestCitizen("999990019", "J. de Vries", CitizenState.SUBSCRIBED, "Ontvangt digitale post."),
     TestCitizen("999990020", "A. Jansen", CitizenState.SUBSCRIBED, "Ontvangt digitale post."),
     TestCitizen("999990032", "M. Bakker", CitizenState.SUBSCRIBED, "Ontvangt digitale post."),
-    TestCitizen("999990044", "S. Visser", CitizenState.NOT_SUBSCRIBED, "Heeft deze organisatie uitgezet."),
-    TestCitizen("999990056", "P. Smit", CitizenState.NOT_SUBSCRIBED, "Heeft deze organisatie uitgezet."),
-    TestCitizen("999990068", "R. Meijer", CitizenState.NO_BOX, "Heeft de Berichtenbox nooit geactiveerd."),
-    TestCitizen("999990081", "E. de Boer", CitizenState.NO_BOX, "Heeft de Berichtenbox nooit geactiveerd."),
-    TestCitizen("999990093", "T. Mulder", CitizenState.TECHNICAL_FAULT, "Simuleert een storing bij opslaan."),
+    TestCitizen(
+        "999990044", "S. Visser", CitizenState.NOT_SUBSCRIBED, "Heeft deze organisatie uitgezet."
+    ),
+    TestCitizen(
+        "999990056", "P. Smit", CitizenState.NOT_SUBSCRIBED, "Heeft deze organisatie uitgezet."
+    ),
+    TestCitizen(
+        "999990068", "R. Meijer", CitizenState.NO_BOX, "Heeft de Berichtenbox nooit geactiveerd."
+    ),
+    TestCitizen(
+        "999990081", "E. de Boer", CitizenState.NO_BOX, "Heeft de Berichtenbox nooit geactiveerd."
+    ),
+    TestCitizen(
+        "999990093", "T. Mulder", CitizenState.TECHNICAL_FAULT, "Simuleert een storing bij opslaan."
+    ),
 )
 
 _BY_BSN = {c.bsn: c for c in TEST_CITIZENS}

@@ -41,7 +41,9 @@ def _batch_id_of(payload: bytes) -> str:
     return text if len(text) == 36 else NIL_GUID
 
 
-def _whole_batch(batch_id: str, leverancier: str, code: C, count: int, now: datetime) -> BatchResult:
+def _whole_batch(
+    batch_id: str, leverancier: str, code: C, count: int, now: datetime
+) -> BatchResult:
     """A result in which Logius could not read the letters: nil BerichtID, BatchID echoed."""
     return BatchResult(
         bericht_leverancier_code=leverancier,

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
+
 from console.berichtenbox.result import build_result
 from console.digikoppeling import tls
 from console.digikoppeling.ebms.envelope import (
@@ -27,7 +29,7 @@ from console.digikoppeling.ebms.mime import SOAP_ACTION, EbmsReceiveError, packa
 from console.digikoppeling.ebms.model import EbmsError, EbmsMessage, Party, Payload
 from console.domain.ids import new_guid, new_message_id
 from console.simulator.globe import process_batch, summarise
-from console.simulator.state import PartyRegistration, ReceivedBatch, SimulatorStateStore
+from console.simulator.state import PartyRegistration, Push, ReceivedBatch, SimulatorStateStore
 from console.xml.schemas import SchemaRegistry, default_registry
 
 log = logging.getLogger(__name__)
@@ -89,7 +91,9 @@ class SimulatorServer:
         ctx = tls.server_context(
             self.config.server_cert_pem, self.config.server_key_pem, self.config.client_trust_pem
         )
-        self._server = tls.TlsServer(ctx, _handler_for(self), host=self.config.host, port=self.config.port)
+        self._server = tls.TlsServer(
+            ctx, _handler_for(self), host=self.config.host, port=self.config.port
+        )
         self._server.start()
         self._stop.clear()
         self._pusher = threading.Thread(target=self._push_loop, name="simulator-push", daemon=True)
@@ -115,7 +119,9 @@ class SimulatorServer:
         self.store.set_berichttypes(organisation_oin, codes)
 
     # --- inbound ---
-    def handle(self, content_type: str, body: bytes, peer_oin: str | None) -> tuple[int, str, bytes]:
+    def handle(
+        self, content_type: str, body: bytes, peer_oin: str | None
+    ) -> tuple[int, str, bytes]:
         """Process one POST; return (HTTP status, content type, body)."""
         try:
             msg = parse_http(content_type, body, max_bytes=MAX_BODY)
@@ -155,7 +161,9 @@ class SimulatorServer:
             return self._reply_signal(message_error_for(msg, [err], message_id=_mid()), reg)
         # A duplicate is acknowledged again, never processed again.
         if msg.ack_requested:
-            return self._reply_signal(acknowledgment_for(msg, message_id=_mid()), reg, sync=msg.sync_reply)
+            return self._reply_signal(
+                acknowledgment_for(msg, message_id=_mid()), reg, sync=msg.sync_reply
+            )
         return 200, "text/plain", b""
 
     def _security_problem(
@@ -257,7 +265,7 @@ class SimulatorServer:
                 self._wake.wait(0.1)
                 self._wake.clear()
 
-    def _push_one(self, client, push) -> None:  # type: ignore[no-untyped-def]
+    def _push_one(self, client: httpx.Client, push: Push) -> None:
         needs_ack = push.kind == BV_RESULT
         try:
             resp = client.post(
@@ -309,7 +317,7 @@ def _handler_for(sim: SimulatorServer) -> type[http.server.BaseHTTPRequestHandle
                 self._send(413, "text/plain", b"Bericht te groot")
                 return
             body = self.rfile.read(length)
-            peer = tls.peer_oin(self.connection.getpeercert() or {})  # type: ignore[attr-defined]
+            peer = tls.peer_oin(self.connection.getpeercert() or {})
             try:
                 status, ct, out = sim.handle(self.headers.get("Content-Type", ""), body, peer)
             except Exception:

@@ -134,14 +134,17 @@ class SimulatorStateStore:
             row = c.execute("SELECT * FROM parties WHERE party_oin = ?", (party_oin,)).fetchone()
         if row is None:
             return None
-        return PartyRegistration(row[0], row[1], row[2], row[3], bool(row[4]), tuple(json.loads(row[5])))
+        return PartyRegistration(
+            row[0], row[1], row[2], row[3], bool(row[4]), tuple(json.loads(row[5]))
+        )
 
     # --- berichttypes active per organisation (like the Leveranciersportaal) ---
     def set_berichttypes(self, organisation_oin: str, codes: list[str]) -> None:
         with self._lock, self._conn() as c:
             c.execute("DELETE FROM berichttypes WHERE organisation_oin = ?", (organisation_oin,))
             c.executemany(
-                "INSERT INTO berichttypes VALUES (?, ?)", [(organisation_oin, code) for code in codes]
+                "INSERT INTO berichttypes VALUES (?, ?)",
+                [(organisation_oin, code) for code in codes],
             )
 
     def berichttypes(self, organisation_oin: str) -> set[str]:
@@ -180,13 +183,17 @@ class SimulatorStateStore:
 
     def set_batch_result(self, message_id: str, summary: str) -> None:
         with self._lock, self._conn() as c:
-            c.execute("UPDATE batches SET result_summary = ? WHERE message_id = ?", (summary, message_id))
+            c.execute(
+                "UPDATE batches SET result_summary = ? WHERE message_id = ?", (summary, message_id)
+            )
 
     def batches(self) -> list[ReceivedBatch]:
         with self._conn() as c:
             rows = c.execute("SELECT * FROM batches ORDER BY received_at").fetchall()
         return [
-            ReceivedBatch(r[0], r[1], r[2], datetime.fromisoformat(r[3]), r[4], bool(r[5]), r[6], r[7])
+            ReceivedBatch(
+                r[0], r[1], r[2], datetime.fromisoformat(r[3]), r[4], bool(r[5]), r[6], r[7]
+            )
             for r in rows
         ]
 
@@ -259,5 +266,7 @@ class SimulatorStateStore:
 
     def push_status(self, message_id: str) -> str | None:
         with self._conn() as c:
-            row = c.execute("SELECT status FROM pushes WHERE message_id = ?", (message_id,)).fetchone()
+            row = c.execute(
+                "SELECT status FROM pushes WHERE message_id = ?", (message_id,)
+            ).fetchone()
         return row[0] if row else None

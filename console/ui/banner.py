@@ -89,9 +89,7 @@ class EnvironmentBannerWidget(QFrame):
         self.connection_label.setTextFormat(Qt.TextFormat.PlainText)
 
         self.demo_label = QLabel(
-            self.tr(
-                "Demo-omgeving: berichten gaan naar de ingebouwde simulator, niet naar Logius"
-            )
+            self.tr("Demo-omgeving: berichten gaan naar de ingebouwde simulator, niet naar Logius")
         )
         self.demo_label.setAccessibleName(self.tr("Demo-melding"))
         self.demo_label.setWordWrap(True)

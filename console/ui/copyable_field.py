@@ -68,7 +68,9 @@ class CopyableField(QWidget):
         self.edit.setToolTip(value)
         self.button.setEnabled(bool(value))
         metrics = self.edit.fontMetrics()
-        self.edit.setMinimumWidth(min(metrics.horizontalAdvance(value) + 8, 40 * metrics.averageCharWidth()))
+        self.edit.setMinimumWidth(
+            min(metrics.horizontalAdvance(value) + 8, 40 * metrics.averageCharWidth())
+        )
 
     def copy(self) -> None:
         value = self.value()

@@ -166,9 +166,7 @@ def install_excepthook() -> None:
     """
     previous = sys.excepthook
 
-    def hook(
-        exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None
-    ) -> None:
+    def hook(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
         if issubclass(exc_type, KeyboardInterrupt) or QCoreApplication.instance() is None:
             previous(exc_type, exc, tb)
             return

@@ -61,7 +61,9 @@ class LetterDetailWidget(QFrame):
         self._timeline: tuple[TimelineEntry, ...] | None = None
 
         self._stack = QStackedWidget()
-        self.empty_label = _muted(QLabel(self.tr("Kies een bericht in de lijst om de details te zien.")))
+        self.empty_label = _muted(
+            QLabel(self.tr("Kies een bericht in de lijst om de details te zien."))
+        )
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_label.setWordWrap(True)
         self._stack.addWidget(self.empty_label)
@@ -73,7 +75,8 @@ class LetterDetailWidget(QFrame):
         content.setObjectName("detailContent")
         content.setStyleSheet("QWidget#detailContent { background: transparent; }")
         scroll.setWidget(content)
-        scroll.viewport().setStyleSheet("background: transparent;")
+        scroll.viewport().setObjectName("detailViewport")
+        scroll.viewport().setStyleSheet("QWidget#detailViewport { background: transparent; }")
         self._stack.addWidget(scroll)
 
         # -- left: status, explanation, next step, identifiers --
@@ -247,6 +250,7 @@ class LetterDetailWidget(QFrame):
             self._timeline_grid.addWidget(when, n, 0, Qt.AlignmentFlag.AlignTop)
 
             text = QVBoxLayout()
+            text.setContentsMargins(0, 0, 0, 0)
             text.setSpacing(0)
             holder = QWidget()
             holder.setLayout(text)

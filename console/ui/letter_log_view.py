@@ -37,14 +37,15 @@ REFRESH_INTERVAL_MS = 1000  # while letters are on their way
 IDLE_REFRESH_TICKS = 15  # otherwise every 15 ticks, for letters sent from elsewhere
 SEARCH_DELAY_MS = 300
 
-_COLUMN_WIDTHS_IN_CHARS = {
-    LetterColumn.DATE: 17,
-    LetterColumn.ORGANISATION: 22,
-    LetterColumn.BERICHTTYPE: 11,
-    LetterColumn.BSN: 11,
-    LetterColumn.ONDERWERP: 34,
-    LetterColumn.REFERENTIE: 16,
-    LetterColumn.STATUS: 30,
+# Default column widths: the width of a typical value plus room for padding and the sort arrow.
+_COLUMN_SAMPLES = {
+    LetterColumn.DATE: "28-11-2026 22:13",
+    LetterColumn.ORGANISATION: "Gemeente Voorbeeldstad",
+    LetterColumn.BERICHTTYPE: "Berichttype",
+    LetterColumn.BSN: "*****6782",
+    LetterColumn.ONDERWERP: "Uw aanslag gemeentelijke belastingen 2025",
+    LetterColumn.REFERENTIE: "ZK-2025-0012345",
+    LetterColumn.STATUS: "Ontvangen, wacht op resultaat",
 }
 
 
@@ -56,9 +57,7 @@ class LetterLogView(QWidget):
     #: The selected letter changed (its id, or 0 for none).
     letterSelected = Signal(int)
 
-    def __init__(
-        self, services: Any, runner: TaskRunner, parent: QWidget | None = None
-    ) -> None:
+    def __init__(self, services: Any, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.services = services
         self.runner = runner
@@ -141,9 +140,9 @@ class LetterLogView(QWidget):
         header.setHighlightSections(False)
         header.setStretchLastSection(True)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        char = self.fontMetrics().averageCharWidth()
-        for column, chars in _COLUMN_WIDTHS_IN_CHARS.items():
-            header.resizeSection(column, chars * char)
+        metrics = self.fontMetrics()
+        for column, sample in _COLUMN_SAMPLES.items():
+            header.resizeSection(column, metrics.horizontalAdvance(sample) + 36)
         header.setSortIndicator(LetterColumn.DATE, Qt.SortOrder.DescendingOrder)
         header.setSortIndicatorShown(True)
         self.table.setSortingEnabled(True)
@@ -168,8 +167,9 @@ class LetterLogView(QWidget):
         self.splitter.setChildrenCollapsible(False)
         self.splitter.addWidget(self._list_stack)
         self.splitter.addWidget(self.detail)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([10 * row_height, 12 * row_height])
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 16, 20, 12)
@@ -321,7 +321,9 @@ class LetterLogView(QWidget):
         for col, key in SORT_KEYS.items():
             if key == query.sort_key:
                 order = (
-                    Qt.SortOrder.DescendingOrder if query.descending else Qt.SortOrder.AscendingOrder
+                    Qt.SortOrder.DescendingOrder
+                    if query.descending
+                    else Qt.SortOrder.AscendingOrder
                 )
                 header.setSortIndicator(col, order)
         header.blockSignals(False)
@@ -332,6 +334,7 @@ class LetterLogView(QWidget):
             self.count_label.setText(self.tr("1 bericht"))
         else:
             self.count_label.setText(self.tr("{count} berichten").format(count=format_count(count)))
+        self.detail.setVisible(count > 0)
         if count:
             self._list_stack.setCurrentWidget(self.table)
         else:

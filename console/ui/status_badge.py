@@ -87,7 +87,9 @@ class StatusBadgeDelegate(QStyledItemDelegate):
 class StatusBadgeLabel(QLabel):
     """The badge as a widget: word plus tone."""
 
-    def __init__(self, text: str = "", tone: str = theme.DEFAULT_TONE, parent: QWidget | None = None):
+    def __init__(
+        self, text: str = "", tone: str = theme.DEFAULT_TONE, parent: QWidget | None = None
+    ):
         super().__init__(parent)
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)

@@ -9,6 +9,7 @@ emits ``letterSubmitted(letter_id)``.
 from __future__ import annotations
 
 from collections.abc import Sequence
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,7 @@ from console.domain.letter import (
     LetterLimits,
     encode_line_breaks,
     is_pdf,
+    space_urls,
 )
 from console.services.dto import BerichtTypeInfo, OrganisationInfo, SubmittedLetter, WorkspaceStatus
 from console.ui import theme
@@ -57,6 +59,8 @@ F_BERICHTTEKST = "BerichtTekst"
 F_REFERENTIE = "Referentie"
 F_BIJLAGEN = "Bijlagen"
 F_CONFIRM = "Bevestiging"
+
+_URL = re.compile(r"https?://[^\s<]+", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,9 +104,11 @@ class _FieldRow(QWidget):
         layout.addLayout(line)
 
     def show_message(self, text: str, tone: str = "error") -> None:
-        colour = {"error": theme.ERROR_TEXT, "warning": theme.WARNING_TEXT, "ok": theme.OK_TEXT}.get(
-            tone, theme.MUTED_TEXT
-        )
+        colour = {
+            "error": theme.ERROR_TEXT,
+            "warning": theme.WARNING_TEXT,
+            "ok": theme.OK_TEXT,
+        }.get(tone, theme.MUTED_TEXT)
         self.message.setText(text)
         self.message.setStyleSheet(f"color: {colour};")
         self.field.setAccessibleDescription(text)
@@ -111,7 +117,9 @@ class _FieldRow(QWidget):
         self.counter.setText(f"{used}/{maximum}")
         over = used > maximum
         self.counter.setStyleSheet(
-            f"color: {theme.ERROR_TEXT}; font-weight: 600;" if over else f"color: {theme.MUTED_TEXT};"
+            f"color: {theme.ERROR_TEXT}; font-weight: 600;"
+            if over
+            else f"color: {theme.MUTED_TEXT};"
         )
 
 
@@ -202,7 +210,9 @@ class TestLetterDialog(QDialog):
         self.referentie_edit.textEdited.connect(lambda _t: self._changed(F_REFERENTIE))
 
         self.pdf_button = QPushButton(self.tr("PDF &kiezen…"))
-        self.pdf_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_DialogOpenButton))
+        self.pdf_button.setIcon(
+            self.style().standardIcon(QStyle.StandardPixmap.SP_DialogOpenButton)
+        )
         self.pdf_button.setAccessibleName(self.tr("Bijlage kiezen (PDF)"))
         self.pdf_button.clicked.connect(self._pick_pdf)
         self.pdf_label = QLabel(self.tr("Geen bijlage"))
@@ -258,14 +268,14 @@ class TestLetterDialog(QDialog):
             F_REFERENTIE: (self.tr("&Referentie"), self.referentie_edit),
             F_BIJLAGEN: (self.tr("Bij&lage (PDF)"), self.pdf_button),
         }
+        field_height = self.bsn_edit.sizeHint().height()
         for name, (text, buddy) in labels.items():
             label = QLabel(text)
             label.setBuddy(buddy)
-            label.setContentsMargins(0, 4, 0, 0)
+            label.setMinimumHeight(max(field_height, buddy.sizeHint().height()))
+            label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
             form.addRow(label, self.rows[name])
-        self.confirm_label = QLabel(
-            self.tr("&Bevestig: typ de naam van de organisatie")
-        )
+        self.confirm_label = QLabel(self.tr("&Bevestig: typ de naam van de organisatie"))
         self.confirm_label.setWordWrap(True)
         self.confirm_label.setBuddy(self.confirm_edit)
         form.addRow(self.confirm_label, self.rows[F_CONFIRM])
@@ -344,7 +354,7 @@ class TestLetterDialog(QDialog):
         layout.addLayout(bottom)
 
         char = self.fontMetrics().averageCharWidth()
-        self.resize(char * 128, self.sizeHint().height())
+        self.resize(char * 165, self.sizeHint().height())
         self._load_berichttypes()
         self._revalidate()
         self.bsn_edit.setFocus()
@@ -498,8 +508,13 @@ class TestLetterDialog(QDialog):
             if bt.active:
                 combo.addItem(f"{bt.code} — {bt.name}", bt.code)
             else:
-                combo.addItem(self.tr("{code} — {name} (niet actief)").format(code=bt.code, name=bt.name), bt.code)
-                combo.setItemData(combo.count() - 1, QColor(theme.MUTED_TEXT), Qt.ItemDataRole.ForegroundRole)
+                combo.addItem(
+                    self.tr("{code} — {name} (niet actief)").format(code=bt.code, name=bt.name),
+                    bt.code,
+                )
+                combo.setItemData(
+                    combo.count() - 1, QColor(theme.MUTED_TEXT), Qt.ItemDataRole.ForegroundRole
+                )
         wanted = combo.findData(previous.code) if previous is not None else -1
         combo.setCurrentIndex(wanted if wanted >= 0 else (0 if self._berichttypes else -1))
         combo.setPlaceholderText(self.tr("Geen berichttypes ingesteld"))
@@ -698,15 +713,14 @@ class TestLetterDialog(QDialog):
 
     def _update_preview(self, draft: LetterDraft) -> None:
         org = self.organisation_combo.currentText().split("  (", 1)[0]
-        subject = _escape(draft.onderwerp) or f"<i style='color:{theme.MUTED_TEXT}'>" + self.tr(
-            "(nog geen onderwerp)"
-        ) + "</i>"
-        body = _escape(draft.berichttekst).replace("\n", "<br>")
+        subject = (
+            _escape(draft.onderwerp)
+            or f"<i style='color:{theme.MUTED_TEXT}'>" + self.tr("(nog geen onderwerp)") + "</i>"
+        )
+        body = _linkify(_escape(space_urls(draft.berichttekst))).replace("\n", "<br>")
         attachment = ""
         if draft.attachments:
-            attachment = (
-                f"<p style='margin-top:10px'>📎 {_escape(draft.attachments[0].effective_omschrijving)}</p>"
-            )
+            attachment = f"<p style='margin-top:10px'>📎 {_escape(draft.attachments[0].effective_omschrijving)}</p>"
         self.preview.setText(
             f"<p style='color:{theme.MUTED_TEXT}; margin:0'>{_escape(org)}</p>"
             f"<p style='font-size:large; font-weight:600; margin:4px 0 8px 0'>{subject}</p>"
@@ -731,7 +745,9 @@ class TestLetterDialog(QDialog):
         ):
             widget.setEnabled(not sending)
         self.berichttype_combo.setEnabled(not sending and bool(self._berichttypes))
-        self.send_button.setText(self.tr("Bezig met versturen…") if sending else self.tr("&Versturen"))
+        self.send_button.setText(
+            self.tr("Bezig met versturen…") if sending else self.tr("&Versturen")
+        )
         self._revalidate()
 
     def _submitted(self, result: SubmittedLetter) -> None:
@@ -749,6 +765,14 @@ class TestLetterDialog(QDialog):
         self.general_label.setText(str(exc))
         self.general_label.setVisible(True)
         self._revalidate()
+
+
+def _linkify(text: str) -> str:
+    """Show links the way MijnOverheid does: underlined (only when spaced; see space_urls)."""
+    return _URL.sub(
+        lambda m: f"<span style='color:{theme.ACCENT}; text-decoration: underline'>{m.group(0)}</span>",
+        text,
+    )
 
 
 def _escape(text: str) -> str:

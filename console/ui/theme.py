@@ -106,7 +106,11 @@ def apply_application_style(app: QApplication) -> None:
     pal.setColor(QPalette.ColorRole.Link, QColor(ACCENT))
     pal.setColor(QPalette.ColorRole.Mid, QColor("#C9CED6"))
     pal.setColor(QPalette.ColorRole.Midlight, QColor("#E3E6EA"))
-    for role in (QPalette.ColorRole.Text, QPalette.ColorRole.WindowText, QPalette.ColorRole.ButtonText):
+    for role in (
+        QPalette.ColorRole.Text,
+        QPalette.ColorRole.WindowText,
+        QPalette.ColorRole.ButtonText,
+    ):
         pal.setColor(QPalette.ColorGroup.Disabled, role, QColor("#8A919C"))
     pal.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Button, QColor("#EEF0F2"))
     app.setPalette(pal)

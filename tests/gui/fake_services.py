@@ -258,9 +258,7 @@ class FakeLetterService:
         self._raw[ref] = xml
         return ref
 
-    def _advance(
-        self, letter: _Letter, status: LetterStatus, code: VerwerkingsCode | None
-    ) -> None:
+    def _advance(self, letter: _Letter, status: LetterStatus, code: VerwerkingsCode | None) -> None:
         at = letter.timeline[-1].at + timedelta(seconds=2)
         if letter.status is LetterStatus.QUEUED and status is not LetterStatus.QUEUED:
             letter.batch_id = letter.batch_id or new_guid()

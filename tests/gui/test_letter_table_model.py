@@ -32,9 +32,7 @@ def wait_loaded(qtbot, model: LetterTableModel, row: int) -> None:
     qtbot.waitUntil(lambda: model.data(index, LetterRole.LOADED))
 
 
-def test_row_count_is_exact_once_ids_arrive_and_rows_load_in_blocks(
-    services, task_runner, qtbot
-):
+def test_row_count_is_exact_once_ids_arrive_and_rows_load_in_blocks(services, task_runner, qtbot):
     submit_letters(services, 320)
     services.letters.clear_calls()
     model = make_model(services, task_runner, qtbot)

@@ -38,7 +38,10 @@ def workspace(tmp_path: Path) -> Iterator[ConsoleServices]:
 
 
 def wait_for(
-    services: ConsoleServices, letter_id: int, done: Callable[[LetterDetail], bool] | None = None, timeout: float = 30
+    services: ConsoleServices,
+    letter_id: int,
+    done: Callable[[LetterDetail], bool] | None = None,
+    timeout: float = 30,
 ) -> LetterDetail:
     """Poll until the letter is final (or *done* says so); the deadline only guards a hang."""
     done = done or (lambda d: d.row.status.value in FINAL)
@@ -53,5 +56,7 @@ def wait_for(
 def submit(services: ConsoleServices, bsn: str, berichttype: str = "BELAST", **kw: object) -> int:
     status = services.workspace.status()
     assert status.organisation_id is not None
-    draft = LetterDraft(bsn=bsn, berichttype=berichttype, onderwerp=str(kw.pop("onderwerp", "Uw aanslag")), **kw)  # type: ignore[arg-type]
+    draft = LetterDraft(
+        bsn=bsn, berichttype=berichttype, onderwerp=str(kw.pop("onderwerp", "Uw aanslag")), **kw
+    )  # type: ignore[arg-type]
     return services.letters.submit(draft, status.organisation_id).letter_id

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import select
 
@@ -28,7 +30,9 @@ def test_subscribed_citizen_gets_verwerkt(workspace: ConsoleServices) -> None:
     detail = wait_for(
         workspace,
         letter_id,
-        lambda d: d.row.status.value == "delivered" and any(t.kind == "ebms_ack_in" for t in d.timeline),
+        lambda d: (
+            d.row.status.value == "delivered" and any(t.kind == "ebms_ack_in" for t in d.timeline)
+        ),
     )
     row = detail.row
     assert row.status is LetterStatus.DELIVERED
@@ -40,7 +44,9 @@ def test_subscribed_citizen_gets_verwerkt(workspace: ConsoleServices) -> None:
         assert expected in kinds
     # The whole story is on disk: request, acknowledgment and result, each with its raw bytes.
     with workspace.db.session() as s:
-        exchanges = list(s.scalars(select(m.EbmsMessage).where(m.EbmsMessage.batch_id == row.batch_id)))
+        exchanges = list(
+            s.scalars(select(m.EbmsMessage).where(m.EbmsMessage.batch_id == row.batch_id))
+        )
         assert {(x.direction, x.kind) for x in exchanges} >= {
             (m.EbmsDirection.OUT, m.EbmsKind.USER),
             (m.EbmsDirection.IN, m.EbmsKind.ACK),
@@ -56,7 +62,7 @@ def test_subscribed_citizen_gets_verwerkt(workspace: ConsoleServices) -> None:
         assert (batch.totaal_ontvangen, batch.aantal_verwerkt) == (1, 1)
     # The simulator kept the payload it received, with the body text encoded as Logius wants it.
     (received,) = workspace.simulator.store.batches()  # type: ignore[union-attr]
-    payload = open(received.path, "rb").read()
+    payload = Path(received.path).read_bytes()
     assert row.batch_id.encode() in payload  # type: ignore[union-attr]
     assert b"Beste inwoner,\\r\\nBetaal via" in payload
     # The raw XML of every exchange is one call away, pretty-printed.
@@ -67,12 +73,18 @@ def test_subscribed_citizen_gets_verwerkt(workspace: ConsoleServices) -> None:
 @pytest.mark.parametrize(
     ("bsn", "code", "status"),
     [
-        ("999990044", "NietActiefOfGeabonneerd", LetterStatus.NOT_SUBSCRIBED),  # active box, not subscribed
+        (
+            "999990044",
+            "NietActiefOfGeabonneerd",
+            LetterStatus.NOT_SUBSCRIBED,
+        ),  # active box, not subscribed
         ("999990068", "NietActiefOfGeabonneerd", LetterStatus.NOT_SUBSCRIBED),  # no active box
         ("999990093", "TechnischProbleem", LetterStatus.REJECTED),  # fault injection
     ],
 )
-def test_citizen_states(workspace: ConsoleServices, bsn: str, code: str, status: LetterStatus) -> None:
+def test_citizen_states(
+    workspace: ConsoleServices, bsn: str, code: str, status: LetterStatus
+) -> None:
     detail = wait_for(workspace, submit(workspace, bsn))
     assert (detail.row.status, detail.row.verwerkings_code) == (status, code)
     assert detail.next_step
@@ -113,7 +125,9 @@ def test_invalid_batch_gets_xml_validation_with_nil_bericht_id(workspace: Consol
         assert result is not None and NIL_GUID.encode() in result.raw
 
 
-def test_three_letters_share_one_batch_and_each_gets_its_own_result(workspace: ConsoleServices) -> None:
+def test_three_letters_share_one_batch_and_each_gets_its_own_result(
+    workspace: ConsoleServices,
+) -> None:
     runner = workspace.engine.runner
     assert runner is not None
     runner.pause()  # queue first, then let one engine pass pack them together
@@ -121,4 +135,8 @@ def test_three_letters_share_one_batch_and_each_gets_its_own_result(workspace: C
     runner.resume()
     details = [wait_for(workspace, i) for i in ids]
     assert len({d.row.batch_id for d in details}) == 1
-    assert [d.row.verwerkings_code for d in details] == ["Verwerkt", "NietActiefOfGeabonneerd", "Verwerkt"]
+    assert [d.row.verwerkings_code for d in details] == [
+        "Verwerkt",
+        "NietActiefOfGeabonneerd",
+        "Verwerkt",
+    ]

@@ -37,7 +37,9 @@ def test_valid_letter_has_no_issues() -> None:
 )
 def test_exact_limit_passes_and_one_over_is_refused(field: str, limit: int) -> None:
     assert messages(draft(**{field: "x" * limit})) == []
-    label = {"onderwerp": "Onderwerp", "referentie": "Referentie", "berichttype": "BerichtType"}[field]
+    label = {"onderwerp": "Onderwerp", "referentie": "Referentie", "berichttype": "BerichtType"}[
+        field
+    ]
     assert messages(draft(**{field: "x" * (limit + 1)})) == [
         f"{label} is {limit + 1} tekens; maximaal {limit}."
     ]
@@ -100,7 +102,13 @@ def test_attachment_size_limit_is_a_setting() -> None:
     over = exactly + b"0"
     (msg,) = messages(draft(attachments=(AttachmentDraft("a.pdf", over),)))
     assert "500.001 bytes; maximaal 500.000 bytes" in msg
-    assert messages(draft(attachments=(AttachmentDraft("a.pdf", over),)), LetterLimits(bijlagen_max_bytes=512_000)) == []
+    assert (
+        messages(
+            draft(attachments=(AttachmentDraft("a.pdf", over),)),
+            LetterLimits(bijlagen_max_bytes=512_000),
+        )
+        == []
+    )
 
 
 def test_omschrijving_length_is_a_setting() -> None:

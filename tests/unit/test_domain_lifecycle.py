@@ -11,7 +11,13 @@ from console.domain.lifecycle import (
     can,
     transition,
 )
-from console.domain.verwerkingscode import CATALOGUE, Outcome, VerwerkingsCode, explain, explain_stadium
+from console.domain.verwerkingscode import (
+    CATALOGUE,
+    Outcome,
+    VerwerkingsCode,
+    explain,
+    explain_stadium,
+)
 
 S, E = LetterStatus, LetterEvent
 
@@ -88,7 +94,10 @@ def test_catalogue_covers_all_ten_codes_in_plain_dutch() -> None:
     assert explain("00") is None
     assert CATALOGUE[VerwerkingsCode.BERICHT_BESTAAT_AL].outcome is Outcome.DUPLICATE
     assert not CATALOGUE[VerwerkingsCode.BERICHT_BESTAAT_AL].resend_allowed
-    assert CATALOGUE[VerwerkingsCode.NIET_ACTIEF_OF_GEABONNEERD].next_step == "Verstuur het bericht per post."
+    assert (
+        CATALOGUE[VerwerkingsCode.NIET_ACTIEF_OF_GEABONNEERD].next_step
+        == "Verstuur het bericht per post."
+    )
 
 
 def test_stadium_explained() -> None:

@@ -47,6 +47,7 @@ MAX_MIME_PARTS = 1000
 _MAX_PART_HEADER_BYTES = 16 * 1024
 _LINE_END = re.compile(rb"[ \t]*\r?\n")
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
+_BLANK_LINE = re.compile(rb"\r?\n")
 # RFC 2046 bchars, without the space (a trailing space is not allowed anyway)
 _BOUNDARY = re.compile(r"^[0-9A-Za-z'()+_,\-./:=?]{1,70}$")
 _IDENTITY_ENCODINGS = frozenset({"", "7bit", "8bit", "binary"})
@@ -158,15 +159,16 @@ def _delimiters(body: bytes, delimiter: bytes) -> Iterator[tuple[int, int, bool]
         yield j, line_end.end(), False
 
 
-def _split(body: bytes, boundary: str) -> list[bytes]:
+def _split(body: bytes, boundary: str) -> list[tuple[int, int]]:
+    """``(start, end)`` offsets of each part's content (headers included) in *body*."""
     delimiter = b"--" + boundary.encode("ascii")
-    parts: list[bytes] = []
+    parts: list[tuple[int, int]] = []
     content_start: int | None = None
     closed = False
     for start, after, is_close in _delimiters(body, delimiter):
         if content_start is not None:
             end = start - 2 if body[start - 2 : start] == b"\r\n" else start - 1
-            parts.append(body[content_start : max(end, content_start)])
+            parts.append((content_start, max(end, content_start)))
             if len(parts) > MAX_MIME_PARTS:
                 raise _mime_problem(f"Meer dan {MAX_MIME_PARTS} MIME-delen.")
         if is_close:
@@ -180,15 +182,17 @@ def _split(body: bytes, boundary: str) -> list[bytes]:
     return parts
 
 
-def _part(raw: bytes, index: int) -> _Part:
+def _part(body: bytes, start: int, end: int, index: int) -> _Part:
+    """One MIME part of *body* between the offsets; the content is copied once."""
     where = f"MIME-deel {index}"
-    if raw.startswith((b"\r\n", b"\n")):
-        header_block, data = b"", raw[2 if raw.startswith(b"\r\n") else 1 :]
+    blank = _BLANK_LINE.match(body, start, end)
+    if blank is not None:  # no headers at all
+        header_block, data = b"", body[blank.end() : end]
     else:
-        end = _HEADER_END.search(raw, 0, _MAX_PART_HEADER_BYTES)
-        if end is None:
+        found = _HEADER_END.search(body, start, min(end, start + _MAX_PART_HEADER_BYTES))
+        if found is None:
             raise _mime_problem(f"{where}: de kopregels zijn niet afgesloten met een lege regel.")
-        header_block, data = raw[: end.start()], raw[end.end() :]
+        header_block, data = body[start : found.start()], body[found.end() : end]
     headers: dict[str, str] = {}
     lines: list[str] = []
     for line in header_block.decode("latin-1").replace("\r\n", "\n").split("\n"):
@@ -233,7 +237,10 @@ def _related(params: dict[str, str], body: bytes) -> tuple[bytes, dict[str, Payl
             f"multipart/related type moet text/xml zijn, niet {root_type!r}.", "Content-Type"
         )
 
-    parts = [_part(raw, index) for index, raw in enumerate(_split(body, boundary), start=1)]
+    parts = [
+        _part(body, start, end, index)
+        for index, (start, end) in enumerate(_split(body, boundary), start=1)
+    ]
     start_cid = _strip_angle(params["start"]) if params.get("start") else None
     if start_cid is None:
         start_part = parts[0]
@@ -276,7 +283,7 @@ def parse_http(content_type: str, body: bytes, *, max_bytes: int) -> EbmsMessage
         raise _mime_problem(
             f"Het bericht is {size} bytes; de grens is {max_bytes} bytes.", "Content-Length"
         )
-    if not body.strip():
+    if not body or body.isspace():
         raise _mime_problem("Het bericht is leeg.")
     media, params = _content_type(content_type or "")
     if media == "multipart/related":

@@ -1,0 +1,383 @@
+"""The main window: banner, navigation, pages and the engine's status bar (ux.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QSettings, QSize, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QStyle,
+    QVBoxLayout,
+    QWidget,
+)
+
+from console.services.dto import EngineSnapshot, LetterQuery, WorkspaceStatus
+from console.ui import theme
+from console.ui.banner import EnvironmentBannerWidget
+from console.ui.letter_log_view import LetterLogView
+from console.ui.overview_view import OverviewView
+from console.ui.placeholder_view import PlaceholderView
+from console.ui.send_view import SendView
+from console.ui.tasks import TaskRunner
+from console.ui.test_letter_dialog import TestLetterDialog
+
+SETTINGS_ORGANISATION = "Berichtenbox console"
+SETTINGS_APPLICATION = "Berichtenbox console"
+ENGINE_POLL_MS = 1000
+NOTICE_MS = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    key: str
+    icon: QStyle.StandardPixmap
+
+
+PAGES = (
+    Page("overzicht", QStyle.StandardPixmap.SP_ComputerIcon),
+    Page("berichten", QStyle.StandardPixmap.SP_FileDialogDetailedView),
+    Page("verzenden", QStyle.StandardPixmap.SP_ArrowForward),
+    Page("stromen", QStyle.StandardPixmap.SP_FileDialogListView),
+    Page("organisaties", QStyle.StandardPixmap.SP_DirHomeIcon),
+    Page("certificaten", QStyle.StandardPixmap.SP_DialogApplyButton),
+    Page("aansluiten", QStyle.StandardPixmap.SP_DriveNetIcon),
+    Page("instellingen", QStyle.StandardPixmap.SP_DesktopIcon),
+)
+
+
+class MainWindow(QMainWindow):
+    def __init__(
+        self,
+        services: Any,
+        task_runner: TaskRunner | None = None,
+        *,
+        settings: QSettings | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.services = services
+        self._owns_runner = task_runner is None
+        self.runner = task_runner or TaskRunner(self)
+        self.settings = settings or QSettings(SETTINGS_ORGANISATION, SETTINGS_APPLICATION)
+        self.workspace_status: WorkspaceStatus | None = None
+        self.organisation_id: int | None = None
+        self.test_letter_dialog: TestLetterDialog | None = None
+
+        self.setWindowTitle(self.tr("Berichtenbox console"))
+        self.setAccessibleName(self.tr("Berichtenbox console"))
+
+        titles = {
+            "overzicht": self.tr("Overzicht"),
+            "berichten": self.tr("Berichten"),
+            "verzenden": self.tr("Verzenden"),
+            "stromen": self.tr("Stromen"),
+            "organisaties": self.tr("Organisaties"),
+            "certificaten": self.tr("Certificaten"),
+            "aansluiten": self.tr("Aansluiten"),
+            "instellingen": self.tr("Instellingen"),
+        }
+        self.page_titles = titles
+
+        # -- pages --
+        self.overview = OverviewView(services, self.runner)
+        self.overview.openLog.connect(self.open_log)
+        self.log_view = LetterLogView(services, self.runner)
+        self.log_view.sendTestRequested.connect(self.open_test_letter_dialog)
+        self.send_view = SendView()
+        self.send_view.sendTestRequested.connect(self.open_test_letter_dialog)
+        coming = {
+            "stromen": self.tr(
+                "de berichtstromen en berichttypes van uw organisaties, met per omgeving of een "
+                "berichttype actief is."
+            ),
+            "organisaties": self.tr(
+                "organisaties en koppelingen, de gegevens uit de CPA en de inrichting als "
+                "intermediair."
+            ),
+            "certificaten": self.tr(
+                "uw clientcertificaten en vertrouwde certificaten, wanneer ze verlopen, en een "
+                "verbindingstest."
+            ),
+            "aansluiten": self.tr(
+                "de impactanalyse van Logius als vragenlijst en de checklist om aan te sluiten "
+                "op de Berichtenbox."
+            ),
+            "instellingen": self.tr(
+                "instellingen, taal en de map waarin de console zijn gegevens bewaart."
+            ),
+        }
+        self.pages: dict[str, QWidget] = {
+            "overzicht": self.overview,
+            "berichten": self.log_view,
+            "verzenden": self.send_view,
+        }
+        for key, text in coming.items():
+            self.pages[key] = PlaceholderView(titles[key], text)
+
+        self.stack = QStackedWidget()
+        self.navigation = QListWidget()
+        self.navigation.setObjectName("navigation")
+        self.navigation.setAccessibleName(self.tr("Navigatie"))
+        icon_size = self.fontMetrics().height() + 4
+        self.navigation.setIconSize(QSize(icon_size, icon_size))
+        self.navigation.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        widest = 0
+        for n, page in enumerate(PAGES):
+            self.stack.addWidget(self.pages[page.key])
+            item = QListWidgetItem(self.style().standardIcon(page.icon), titles[page.key])
+            item.setToolTip(self.tr("{page} (Ctrl+{n})").format(page=titles[page.key], n=n + 1))
+            item.setData(Qt.ItemDataRole.AccessibleTextRole, titles[page.key])
+            item.setSizeHint(QSize(0, self.fontMetrics().height() + 18))
+            self.navigation.addItem(item)
+            widest = max(widest, self.fontMetrics().horizontalAdvance(titles[page.key]))
+        self.navigation.setFixedWidth(widest + icon_size + 64)
+        self.navigation.currentRowChanged.connect(self._on_navigation)
+
+        # -- banner, layout --
+        self.banner = EnvironmentBannerWidget()
+        self.banner.organisationChanged.connect(self._on_organisation_changed)
+
+        body = QHBoxLayout()
+        body.setContentsMargins(0, 0, 0, 0)
+        body.setSpacing(0)
+        body.addWidget(self.navigation)
+        body.addWidget(self.stack, 1)
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.banner)
+        layout.addLayout(body, 1)
+        self.setCentralWidget(central)
+
+        self._build_menus()
+        self._build_status_bar()
+
+        self.engine_timer = QTimer(self)
+        self.engine_timer.setInterval(ENGINE_POLL_MS)
+        self.engine_timer.timeout.connect(self.poll_engine)
+        self.engine_timer.start()
+
+        self.resize(1280, 800)
+        self._restore_state()
+        self.load_workspace()
+        self.poll_engine()
+
+    # -- public ------------------------------------------------------------------------------
+
+    def show_page(self, key: str) -> None:
+        index = [p.key for p in PAGES].index(key)
+        self.navigation.setCurrentRow(index)
+
+    def current_page(self) -> str:
+        return PAGES[max(self.stack.currentIndex(), 0)].key
+
+    def open_log(self, query: LetterQuery) -> None:
+        self.log_view.show_filtered(query)
+        self.show_page("berichten")
+
+    def load_workspace(self) -> None:
+        self.runner.run(
+            self.services.workspace.status,
+            on_done=self._workspace_loaded,
+            on_error=self._workspace_failed,
+            lane="io",
+            owner=self,
+        )
+
+    def open_test_letter_dialog(self) -> TestLetterDialog | None:
+        status = self.workspace_status
+        if status is None:
+            self.show_notice(self.tr("De werkmap wordt nog geladen. Probeer het zo opnieuw."))
+            return None
+        if self.test_letter_dialog is not None and self.test_letter_dialog.isVisible():
+            self.test_letter_dialog.raise_()
+            self.test_letter_dialog.activateWindow()
+            return self.test_letter_dialog
+        dialog = TestLetterDialog(
+            self.services, self.runner, status, self.organisation_id, parent=self
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.letterSubmitted.connect(self._letter_submitted)
+        dialog.destroyed.connect(self._dialog_gone)
+        self.test_letter_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def poll_engine(self) -> None:
+        self._show_engine(self.services.engine.snapshot())
+
+    def show_notice(self, text: str) -> None:
+        self.notice_label.setText(text)
+        self._notice_timer.start(NOTICE_MS)
+
+    # -- building ----------------------------------------------------------------------------
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu(self.tr("&Bestand"))
+        self.quit_action = QAction(self.tr("&Afsluiten"), self)
+        self.quit_action.setShortcut(QKeySequence(Qt.Modifier.CTRL | Qt.Key.Key_Q))
+        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        self.quit_action.triggered.connect(self.close)
+        file_menu.addAction(self.quit_action)
+
+        go_menu = bar.addMenu(self.tr("&Ga naar"))
+        self.page_actions: list[QAction] = []
+        for n, page in enumerate(PAGES):
+            action = QAction(self.style().standardIcon(page.icon), self.page_titles[page.key], self)
+            action.setShortcut(QKeySequence(f"Ctrl+{n + 1}"))
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            action.triggered.connect(lambda _=False, key=page.key: self.show_page(key))
+            go_menu.addAction(action)
+            self.page_actions.append(action)
+
+        help_menu = bar.addMenu(self.tr("&Help"))
+        self.about_action = QAction(self.tr("&Over Berichtenbox console"), self)
+        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
+        self.about_action.triggered.connect(self.show_about)
+        help_menu.addAction(self.about_action)
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        bar.setSizeGripEnabled(True)
+        self.engine_label = QLabel("")
+        self.engine_label.setAccessibleName(self.tr("Status van de engine"))
+        self.engine_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.certificate_label = QLabel("")
+        self.certificate_label.setAccessibleName(self.tr("Certificaat"))
+        self.error_label = QLabel("")
+        self.error_label.setAccessibleName(self.tr("Laatste fout van de engine"))
+        self.error_label.setStyleSheet(f"color: {theme.ERROR_TEXT};")
+        self.notice_label = QLabel("")
+        self.notice_label.setAccessibleName(self.tr("Melding"))
+        self.notice_label.setStyleSheet(f"color: {theme.OK_TEXT};")
+        bar.addWidget(self.engine_label)
+        bar.addWidget(self.certificate_label)
+        bar.addWidget(self.error_label, 1)
+        bar.addPermanentWidget(self.notice_label)
+        self._notice_timer = QTimer(self)
+        self._notice_timer.setSingleShot(True)
+        self._notice_timer.timeout.connect(lambda: self.notice_label.setText(""))
+
+    # -- state -------------------------------------------------------------------------------
+
+    def _restore_state(self) -> None:
+        geometry = self.settings.value("venster/geometrie")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        state = self.settings.value("venster/staat")
+        if state is not None:
+            self.restoreState(state)
+        self.log_view.restore_state(self.settings)
+        last = self.settings.value("venster/pagina", "overzicht")
+        self.show_page(last if last in self.pages else "overzicht")
+
+    def save_state(self) -> None:
+        self.settings.setValue("venster/geometrie", self.saveGeometry())
+        self.settings.setValue("venster/staat", self.saveState())
+        self.settings.setValue("venster/pagina", self.current_page())
+        self.log_view.save_state(self.settings)
+        self.settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_state()
+        self.engine_timer.stop()
+        super().closeEvent(event)
+        if event.isAccepted() and self._owns_runner:
+            self.runner.shutdown(wait=False)
+
+    # -- slots -------------------------------------------------------------------------------
+
+    def _on_navigation(self, row: int) -> None:
+        if 0 <= row < self.stack.count():
+            self.stack.setCurrentIndex(row)
+            self.setWindowTitle(
+                self.tr("{page} — Berichtenbox console").format(
+                    page=self.page_titles[PAGES[row].key]
+                )
+            )
+
+    def _workspace_loaded(self, status: WorkspaceStatus) -> None:
+        self.workspace_status = status
+        if self.organisation_id is None or all(
+            o.id != self.organisation_id for o in status.organisations
+        ):
+            self.organisation_id = status.organisation_id
+        self.banner.set_status(status)
+
+    def _workspace_failed(self, exc: BaseException) -> None:
+        self.error_label.setText(str(exc))
+
+    def _on_organisation_changed(self, organisation_id: int) -> None:
+        self.organisation_id = organisation_id
+
+    def _letter_submitted(self, letter_id: int) -> None:
+        self.show_notice(self.tr("Testbericht opgeslagen en in de wachtrij gezet."))
+        self.show_page("berichten")
+        self.log_view.select_letter(letter_id)
+        self.log_view.refresh()
+
+    def _dialog_gone(self) -> None:
+        self.test_letter_dialog = None
+
+    def _show_engine(self, snap: EngineSnapshot) -> None:
+        parts = [self.tr("Engine: actief") if snap.running else self.tr("Engine: gestopt")]
+        parts.append(self.tr("{n} in wachtrij").format(n=snap.queued))
+        if snap.in_flight:
+            parts.append(self.tr("{n} onderweg").format(n=snap.in_flight))
+        if snap.awaiting_result:
+            parts.append(self.tr("{n} wacht op resultaat").format(n=snap.awaiting_result))
+        if snap.inbound_url:
+            parts.append(self.tr("inbound {url}").format(url=snap.inbound_url))
+        if snap.certificate_days_left is not None:
+            parts.append("")  # the certificate follows in its own (coloured) label
+        self.engine_label.setText(" · ".join(parts).rstrip())
+
+        days = snap.certificate_days_left
+        tone = theme.certificate_tone(days)
+        if days is None:
+            self.certificate_label.setText("")
+        else:
+            if days < 0:
+                text = self.tr("certificaat verlopen")
+            elif days == 1:
+                text = self.tr("certificaat nog 1 dag")
+            else:
+                text = self.tr("certificaat nog {n} dagen").format(n=days)
+            self.certificate_label.setText(text)
+        if tone is None:
+            self.certificate_label.setStyleSheet(f"color: {theme.MUTED_TEXT};")
+        else:
+            colours = theme.tone(tone)
+            self.certificate_label.setStyleSheet(
+                f"color: {colours.text}; background: {colours.background};"
+                f" border: 1px solid {colours.border}; border-radius: 3px; font-weight: 600;"
+                " padding: 0 6px;"
+            )
+        if snap.last_error:
+            self.error_label.setText(self.tr("· laatste fout: {error}").format(error=snap.last_error))
+            self.error_label.setToolTip(snap.last_error)
+        else:
+            self.error_label.setText("")
+
+    def show_about(self) -> None:
+        QMessageBox.about(
+            self,
+            self.tr("Over Berichtenbox console"),
+            self.tr(
+                "<p><b>Berichtenbox console</b></p>"
+                "<p>Lokaal Leveranciersportaal en verzendengine voor de MijnOverheid "
+                "Berichtenbox, over Digikoppeling ebMS2.</p>"
+                "<p>Licentie: EUPL-1.2.</p>"
+            ),
+        )
