@@ -20,13 +20,19 @@ from console.db import models as m
 from console.db.database import Database
 from console.digikoppeling.ebms.envelope import acknowledgment_for, message_error_for, pong_for
 from console.digikoppeling.ebms.mime import EbmsReceiveError, package, parse_http
-from console.digikoppeling.ebms.model import EbmsError, EbmsMessage
+from console.digikoppeling.ebms.model import (
+    ACTION_ACKNOWLEDGMENT,
+    ACTION_MESSAGE_ERROR,
+    EbmsError,
+    EbmsMessage,
+)
 from console.domain.oin import strip_party_prefix
 from console.engine.signals import SignalProcessor
 
 log = logging.getLogger(__name__)
 
 MIN_KEEP = timedelta(days=1)
+NO_ERROR_REPLY = frozenset({ACTION_MESSAGE_ERROR, ACTION_ACKNOWLEDGMENT})
 
 
 class Inbox:
@@ -43,7 +49,9 @@ class Inbox:
             msg = parse_http(content_type, body, max_bytes=self.max_bytes)
         except EbmsReceiveError as exc:
             log.warning("Ongeldig inkomend ebMS-bericht: %s", exc)
-            if exc.header is None:
+            if exc.header is None or exc.header.action in NO_ERROR_REPLY:
+                # No readable header, or a signal: the standard forbids answering an error
+                # signal with another one, so the problem is only logged.
                 return 400, "text/plain; charset=utf-8", str(exc).encode()
             ct, out = package(message_error_for(exc.header, list(exc.errors)))
             return 200, ct, out
@@ -51,6 +59,9 @@ class Inbox:
         with self._db.session() as s:
             conn = self._connection_for(s, msg)
             problem = self._problem(msg, conn, peer_oin)
+            if problem is not None and msg.header.action in NO_ERROR_REPLY:
+                log.warning("Signaal %s geweigerd: %s", msg.header.message_id, problem.description)
+                return 403, "text/plain; charset=utf-8", (problem.description or "").encode()
             if problem is not None:
                 ct, out = package(message_error_for(msg, [problem]))
                 return 200, ct, out

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -51,9 +52,19 @@ def maybe_gunzip(data: bytes) -> bytes:
     return data
 
 
+# A business message handler: (session, message, stored row) -> the BatchID or None.
+ActionHandler = Callable[[Session, EbmsMessage, m.EbmsMessage], str | None]
+
+
 class SignalProcessor:
+    """Dispatches what arrives. Business actions other than the letter result register a
+    handler in :attr:`action_handlers` (e.g. the AbonnementService answer)."""
+
     def __init__(self, db: Database) -> None:
         self._db = db
+        self.action_handlers: dict[str, ActionHandler] = {
+            action: self._result for action in RESULT_ACTIONS
+        }
 
     def store_inbound(
         self, s: Session, msg: EbmsMessage, raw: bytes, content_type: str, connection_id: int | None
@@ -101,8 +112,8 @@ class SignalProcessor:
             self._acknowledged(s, msg.acknowledgment.ref_to_message_id, row)
         elif msg.is_message_error:
             self._message_error(s, msg, row)
-        elif msg.header.action in RESULT_ACTIONS:
-            row.batch_id = self._result(s, msg, row)
+        elif (handler := self.action_handlers.get(msg.header.action)) is not None:
+            row.batch_id = handler(s, msg, row)
 
     def _outbound(self, s: Session, message_id: str | None) -> m.EbmsMessage | None:
         if not message_id:

@@ -126,7 +126,8 @@ class SimulatorServer:
         try:
             msg = parse_http(content_type, body, max_bytes=MAX_BODY)
         except EbmsReceiveError as exc:
-            if exc.header is None:
+            if exc.header is None or exc.header.action in ("MessageError", "Acknowledgment"):
+                # Never answer an error signal with another one (ebMS 2.0).
                 return 400, "text/plain; charset=utf-8", str(exc).encode()
             reg = self.store.party(_bare(exc.header.from_party.party_id))
             error = message_error_for(exc.header, list(exc.errors), message_id=_mid())
@@ -135,6 +136,8 @@ class SimulatorServer:
         sender_oin = _bare(msg.header.from_party.party_id)
         reg = self.store.party(sender_oin)
         problem = self._security_problem(msg, reg, peer_oin)
+        if problem is not None and msg.is_signal:
+            return 403, "text/plain; charset=utf-8", (problem.description or "").encode()
         if problem is not None:
             return self._reply_signal(message_error_for(msg, [problem], message_id=_mid()), reg)
         assert reg is not None

@@ -69,7 +69,7 @@ class CopyableField(QWidget):
         self.button.setEnabled(bool(value))
         metrics = self.edit.fontMetrics()
         self.edit.setMinimumWidth(
-            min(metrics.horizontalAdvance(value) + 8, 40 * metrics.averageCharWidth())
+            min(metrics.horizontalAdvance(value) + 8, 36 * metrics.averageCharWidth())
         )
 
     def copy(self) -> None:

@@ -155,8 +155,14 @@ def show_crash_dialog(exc: BaseException, parent: QWidget | None = None) -> Cras
     dialog = CrashDialog(crash_report(exc), parent or QApplication.activeWindow())
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
+    # A dialog without a parent window is owned by Python: keep it alive while it is open.
+    _open_dialogs.append(dialog)
+    dialog.finished.connect(lambda _r: _open_dialogs.remove(dialog))
     dialog.show()
     return dialog
+
+
+_open_dialogs: list[CrashDialog] = []
 
 
 def install_excepthook() -> None:

@@ -234,9 +234,10 @@ class LetterDetailWidget(QFrame):
         for n, field in enumerate(self._message_id_fields):
             shown = n < len(wanted)
             field.setVisible(shown)
-            label = self._ids_grid.itemAtPosition(3 + n, 0)
-            if label is not None and label.widget() is not None:
-                label.widget().setVisible(shown)
+            item = self._ids_grid.itemAtPosition(3 + n, 0)
+            label = item.widget() if item is not None else None
+            if label is not None:
+                label.setVisible(shown)
             field.set_value(wanted[n] if shown else "")
 
     def _set_timeline(self, timeline: tuple[TimelineEntry, ...]) -> None:
@@ -244,13 +245,18 @@ class LetterDetailWidget(QFrame):
         _clear_layout(self._timeline_grid)
         self.timeline_buttons = []
         self.timeline_empty.setVisible(not timeline)
+        # Text lines start level with the text of the "Toon XML" buttons beside them.
+        probe = QPushButton(self.tr("Toon XML"))
+        pad = max((probe.sizeHint().height() - self.fontMetrics().height()) // 2, 0)
+        probe.deleteLater()
         for n, entry in enumerate(timeline):
             when = _muted(QLabel(format_datetime_seconds(entry.at)))
+            when.setContentsMargins(0, pad, 0, 0)
             when.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self._timeline_grid.addWidget(when, n, 0, Qt.AlignmentFlag.AlignTop)
 
             text = QVBoxLayout()
-            text.setContentsMargins(0, 0, 0, 0)
+            text.setContentsMargins(0, pad, 0, 0)
             text.setSpacing(0)
             holder = QWidget()
             holder.setLayout(text)
@@ -266,7 +272,7 @@ class LetterDetailWidget(QFrame):
             if entry.code:
                 code = CopyableField(self.tr("Code"), entry.code, monospace=True, small=True)
                 text.addWidget(code)
-            self._timeline_grid.addWidget(holder, n, 1)
+            self._timeline_grid.addWidget(holder, n, 1, Qt.AlignmentFlag.AlignTop)
 
             if entry.raw_ref is not None:
                 button = QPushButton(self.tr("Toon XML"))

@@ -40,12 +40,12 @@ SEARCH_DELAY_MS = 300
 # Default column widths: the width of a typical value plus room for padding and the sort arrow.
 _COLUMN_SAMPLES = {
     LetterColumn.DATE: "28-11-2026 22:13",
-    LetterColumn.ORGANISATION: "Gemeente Voorbeeldstad",
+    LetterColumn.ORGANISATION: "Gemeente Voorbeeld",
     LetterColumn.BERICHTTYPE: "Berichttype",
     LetterColumn.BSN: "*****6782",
-    LetterColumn.ONDERWERP: "Uw aanslag gemeentelijke belastingen 2025",
-    LetterColumn.REFERENTIE: "ZK-2025-0012345",
-    LetterColumn.STATUS: "Ontvangen, wacht op resultaat",
+    LetterColumn.REFERENTIE: "ZK-2025-001234",
+    LetterColumn.STATUS: "Al eerder aangeboden",
+    LetterColumn.VERWERKINGSCODE: "NietActiefOfGeab",
 }
 
 
@@ -138,11 +138,14 @@ class LetterLogView(QWidget):
         self.table.setItemDelegateForColumn(LetterColumn.STATUS, StatusBadgeDelegate(self.table))
         header = self.table.horizontalHeader()
         header.setHighlightSections(False)
-        header.setStretchLastSection(True)
+        header.setStretchLastSection(False)
+        header.setMinimumSectionSize(self.fontMetrics().horizontalAdvance("BSN") + 24)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         metrics = self.fontMetrics()
         for column, sample in _COLUMN_SAMPLES.items():
-            header.resizeSection(column, metrics.horizontalAdvance(sample) + 36)
+            header.resizeSection(column, metrics.horizontalAdvance(sample) + 28)
+        # The subject takes the room that is left, so the table never needs to scroll sideways.
+        header.setSectionResizeMode(LetterColumn.ONDERWERP, QHeaderView.ResizeMode.Stretch)
         header.setSortIndicator(LetterColumn.DATE, Qt.SortOrder.DescendingOrder)
         header.setSortIndicatorShown(True)
         self.table.setSortingEnabled(True)
@@ -248,6 +251,10 @@ class LetterLogView(QWidget):
             lane="io",
             owner=self,
         )
+
+    def set_single_organisation(self, single: bool) -> None:
+        """Hide the Organisatie column when the connection serves only one organisation."""
+        self.table.setColumnHidden(LetterColumn.ORGANISATION, single)
 
     def save_state(self, settings: QSettings) -> None:
         settings.setValue("berichten/splitter", self.splitter.saveState())

@@ -226,7 +226,7 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         file_menu = bar.addMenu(self.tr("&Bestand"))
         self.quit_action = QAction(self.tr("&Afsluiten"), self)
-        self.quit_action.setShortcut(QKeySequence(Qt.Modifier.CTRL | Qt.Key.Key_Q))
+        self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         self.quit_action.triggered.connect(self.close)
         file_menu.addAction(self.quit_action)
@@ -314,6 +314,7 @@ class MainWindow(QMainWindow):
         ):
             self.organisation_id = status.organisation_id
         self.banner.set_status(status)
+        self.log_view.set_single_organisation(len(status.organisations) <= 1)
 
     def _workspace_failed(self, exc: BaseException) -> None:
         self.error_label.setText(str(exc))
@@ -365,7 +366,9 @@ class MainWindow(QMainWindow):
                 " padding: 0 6px;"
             )
         if snap.last_error:
-            self.error_label.setText(self.tr("· laatste fout: {error}").format(error=snap.last_error))
+            self.error_label.setText(
+                self.tr("· laatste fout: {error}").format(error=snap.last_error)
+            )
             self.error_label.setToolTip(snap.last_error)
         else:
             self.error_label.setText("")

@@ -88,7 +88,9 @@ class CountTileButton(QPushButton):
         self.number.setText("–" if count is None else format_count(count))
         shown = self.tr("onbekend") if count is None else format_count(count)
         self.setAccessibleName(
-            self.tr("{label}: {count}. Open de berichten.").format(label=self.label_text, count=shown)
+            self.tr("{label}: {count}. Open de berichten.").format(
+                label=self.label_text, count=shown
+            )
         )
         self.setToolTip(self.tr("Toon deze berichten in de lijst"))
 
@@ -117,7 +119,11 @@ class OverviewView(QWidget):
         grid = QGridLayout()
         grid.setSpacing(12)
         for n, tile in enumerate(TILES):
-            label = self.tr("Alle berichten") if tile.status is None else STATUS_LABELS[tile.status].text
+            label = (
+                self.tr("Alle berichten")
+                if tile.status is None
+                else STATUS_LABELS[tile.status].text
+            )
             button = CountTileButton(label, tile.tone)
             button.clicked.connect(lambda _=False, t=tile: self._open(t))
             self.tiles[tile.key] = button

@@ -48,7 +48,7 @@ class SendView(QWidget):
         test_layout.addSpacing(6)
         test_layout.addWidget(self.send_button, 0, Qt.AlignmentFlag.AlignLeft)
 
-        batch_card, batch_layout = _card(
+        batch_card, _batch_layout = _card(
             self.tr("Batch importeren"),
             self.tr(
                 "Deze functie komt in een volgende versie: een bestand met veel berichten "

@@ -112,6 +112,7 @@ class TaskRunner(QObject):
         self._lock = threading.Lock()
         self._closed = False
         self._crash_handler = crash_handler
+        self._message_boxes: list[QObject] = []
         self._finished.connect(self._deliver)
 
     # -- public API --------------------------------------------------------------------------
@@ -229,6 +230,9 @@ class TaskRunner(QObject):
         box.setText(str(exc))
         box.setStandardButtons(QMessageBox.StandardButton.Ok)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        # Without a parent window, Python owns the box: keep it alive until it is closed.
+        self._message_boxes.append(box)
+        box.finished.connect(lambda _r, b=box: self._message_boxes.remove(b))
         box.open()
 
 

@@ -8,8 +8,8 @@ emits ``letterSubmitted(letter_id)``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -268,12 +268,15 @@ class TestLetterDialog(QDialog):
             F_REFERENTIE: (self.tr("&Referentie"), self.referentie_edit),
             F_BIJLAGEN: (self.tr("Bij&lage (PDF)"), self.pdf_button),
         }
-        field_height = self.bsn_edit.sizeHint().height()
+        field_height = max(
+            w.sizeHint().height() for w in (self.bsn_edit, self.berichttype_combo, self.pdf_button)
+        )
         for name, (text, buddy) in labels.items():
             label = QLabel(text)
             label.setBuddy(buddy)
-            label.setMinimumHeight(max(field_height, buddy.sizeHint().height()))
+            label.setMinimumHeight(field_height)
             label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+            label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
             form.addRow(label, self.rows[name])
         self.confirm_label = QLabel(self.tr("&Bevestig: typ de naam van de organisatie"))
         self.confirm_label.setWordWrap(True)
@@ -706,8 +709,11 @@ class TestLetterDialog(QDialog):
             self.send_button.setToolTip(self.tr("Het bericht opslaan en in de wachtrij zetten"))
             return
         reason = self.tr("Nog niet te versturen. {reason}").format(reason=blocking[0].message)
-        if len(blocking) > 1:
-            reason += " " + self.tr("(Nog {n} punt(en) meer.)").format(n=len(blocking) - 1)
+        others = len(blocking) - 1
+        if others == 1:
+            reason += " " + self.tr("Er is nog 1 ander punt.")
+        elif others > 1:
+            reason += " " + self.tr("Er zijn nog {n} andere punten.").format(n=others)
         self.reason_label.setText(reason)
         self.send_button.setToolTip(reason)
 
@@ -770,7 +776,9 @@ class TestLetterDialog(QDialog):
 def _linkify(text: str) -> str:
     """Show links the way MijnOverheid does: underlined (only when spaced; see space_urls)."""
     return _URL.sub(
-        lambda m: f"<span style='color:{theme.ACCENT}; text-decoration: underline'>{m.group(0)}</span>",
+        lambda m: (
+            f"<span style='color:{theme.ACCENT}; text-decoration: underline'>{m.group(0)}</span>"
+        ),
         text,
     )
 

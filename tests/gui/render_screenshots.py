@@ -60,7 +60,9 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         settings = QSettings(str(Path(tmp) / "settings.ini"), QSettings.Format.IniFormat)
         window = MainWindow(services, runner, settings=settings)
-        window.resize(1280, 800)
+        # At 150 % a 1920x1080 screen offers 1280x720 logical pixels.
+        size = (1280, 800) if not suffix else (1280, 720)
+        window.resize(*size)
         window.show()
         _wait(app, lambda: window.workspace_status is not None and bool(window.overview.counts))
         QTest.qWait(50)
@@ -110,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
 
         empty = FakeServices()
         empty_window = MainWindow(empty, runner, settings=settings)
-        empty_window.resize(1280, 800)
+        empty_window.resize(*size)
         empty_window.show()
         empty_window.show_page("berichten")
         _wait(app, lambda: empty_window.log_view.model.loaded_once)

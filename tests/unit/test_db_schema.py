@@ -60,12 +60,12 @@ ALL_TABLES = {
 
 # A test-only second revision: it recreates the letters table (SQLite batch mode), the kind
 # of migration that silently cascades into child tables when foreign keys stay on.
-SECOND_REVISION = """
+SECOND_REVISION_TEMPLATE = """
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0002"
-down_revision = "0001"
+revision = "t9999"
+down_revision = "{head}"
 branch_labels = None
 depends_on = None
 
@@ -90,10 +90,11 @@ def db(tmp_path: Path) -> Iterator[Database]:
 
 @pytest.fixture
 def two_revisions(tmp_path: Path) -> Path:
-    """A copy of the shipped migrations plus a test-only revision 0002."""
+    """A copy of the shipped migrations plus a test-only revision after the shipped head."""
     location = tmp_path / "migrations-v2"
     shutil.copytree(MIGRATIONS_DIR, location, ignore=shutil.ignore_patterns("__pycache__"))
-    (location / "versions" / "0002_test_only.py").write_text(SECOND_REVISION, encoding="utf-8")
+    text = SECOND_REVISION_TEMPLATE.replace("{head}", head_revision())
+    (location / "versions" / "t9999_test_only.py").write_text(text, encoding="utf-8")
     return location
 
 
@@ -216,20 +217,23 @@ def test_upgrade_from_older_revision_backs_up_first_and_keeps_child_rows(
 
     report = upgrade(db, backup_dir=backups, script_location=two_revisions)
 
-    assert (report.from_revision, report.to_revision) == ("0001", "0002")
+    assert (report.from_revision, report.to_revision) == (head_revision(), "t9999")
     assert report.created is False
     assert report.backup_path is not None and report.backup_path.parent == backups
-    assert "rev-0001" in report.backup_path.name
+    assert f"rev-{head_revision()}" in report.backup_path.name
     assert [p.name for p in backups.iterdir()] == [report.backup_path.name]  # no .partial left
     # The backup is the database as it was: old revision, old columns, the data.
-    assert _sqlite_scalar(report.backup_path, "SELECT version_num FROM alembic_version") == "0001"
+    assert (
+        _sqlite_scalar(report.backup_path, "SELECT version_num FROM alembic_version")
+        == head_revision()
+    )
     assert _sqlite_scalar(report.backup_path, "SELECT count(*) FROM letters") == 1
     assert _sqlite_scalar(report.backup_path, "SELECT count(*) FROM letter_events") == 1
     with closing(sqlite3.connect(report.backup_path)) as backup:
         columns = {row[1] for row in backup.execute("PRAGMA table_info(letters)")}
     assert "test_note" not in columns
 
-    assert current_revision(db) == "0002"
+    assert current_revision(db) == "t9999"
     with db.engine.connect() as connection:
         columns = {row[1] for row in connection.exec_driver_sql("PRAGMA table_info(letters)")}
         assert "test_note" in columns
@@ -255,8 +259,8 @@ def test_database_newer_than_the_code_is_refused_and_left_alone(
         upgrade(db, backup_dir=tmp_path / "backups")
 
     message = str(caught.value)
-    assert "'0002'" in message and "nieuwere versie" in message
-    assert current_revision(db) == "0002"
+    assert "'t9999'" in message and "nieuwere versie" in message
+    assert current_revision(db) == "t9999"
     assert not (tmp_path / "backups").exists()
     assert db.sqlite_path is not None and db.sqlite_path.read_bytes() == before
 

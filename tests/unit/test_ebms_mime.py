@@ -444,3 +444,14 @@ def test_message_error_is_read_with_its_errors() -> None:
     assert back.is_message_error
     assert back.errors[0].code == "SecurityFailure"
     assert back.errors[0].ref_to_message_id == msg.header.message_id
+
+
+def test_parts_without_headers() -> None:
+    msg = _msg()
+    soap = env.build_envelope(msg)
+    body = (
+        b"--b\r\nContent-Type: text/xml\r\n\r\n" + soap + b"\r\n--b\r\n\r\nanonymous\r\n--b--\r\n"
+    )
+    assert parse_http("multipart/related; boundary=b", body, max_bytes=MAX) == msg
+    headerless_start = b"--b\r\n\r\n" + soap + b"\r\n--b--\r\n"
+    assert _refused("multipart/related; boundary=b", headerless_start).codes == ("MimeProblem",)

@@ -201,6 +201,8 @@ def _part(body: bytes, start: int, end: int, index: int) -> _Part:
         else:
             lines.append(line)
     for line in lines:
+        if not line:
+            continue
         name, sep, value = line.partition(":")
         name = name.strip().lower()
         if not sep or not name or " " in name:
