@@ -24,7 +24,12 @@ def run_gui(args: argparse.Namespace) -> int:
     QCoreApplication.setApplicationName("Berichtenbox console")
     QLocale.setDefault(QLocale(QLocale.Language.Dutch, QLocale.Country.Netherlands))
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    QApplication.setStyle("Fusion")
+
+    from console.ui.crash_dialog import install_excepthook
+    from console.ui.theme import apply_application_style
+
+    apply_application_style(app)  # type: ignore[arg-type]
+    install_excepthook()
 
     try:
         services = open_workspace(paths, start_engine=True)

@@ -71,6 +71,7 @@ class LetterDetailWidget(QFrame):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to the fields, not the frame
         content = QWidget()
         content.setObjectName("detailContent")
         content.setStyleSheet("QWidget#detailContent { background: transparent; }")
@@ -154,9 +155,9 @@ class LetterDetailWidget(QFrame):
         body = QHBoxLayout(content)
         body.setContentsMargins(16, 12, 16, 12)
         body.setSpacing(18)
-        body.addLayout(left, 3)
+        body.addLayout(left, 1)
         body.addWidget(divider)
-        body.addLayout(right, 2)
+        body.addLayout(right, 1)
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -272,7 +273,10 @@ class LetterDetailWidget(QFrame):
             if entry.code:
                 code = CopyableField(self.tr("Code"), entry.code, monospace=True, small=True)
                 text.addWidget(code)
-            self._timeline_grid.addWidget(holder, n, 1, Qt.AlignmentFlag.AlignTop)
+            # No alignment flag here: an aligned item gets only its size hint, and wrapped
+            # text needs the height for its real width (heightForWidth) or lines overlap.
+            holder.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+            self._timeline_grid.addWidget(holder, n, 1)
 
             if entry.raw_ref is not None:
                 button = QPushButton(self.tr("Toon XML"))

@@ -77,7 +77,7 @@ class LetterLogView(QWidget):
         )
         self.search_field.setClearButtonEnabled(True)
         self.search_field.setAccessibleName(self.tr("Zoeken in berichten"))
-        self.search_field.setMinimumWidth(self.fontMetrics().averageCharWidth() * 48)
+        self.search_field.setMinimumWidth(self.fontMetrics().averageCharWidth() * 30)
         self.search_hint = QLabel("")
         self.search_hint.setStyleSheet(f"color: {theme.MUTED_TEXT};")
         self.search_hint.setFont(theme.small_font(self.font()))
@@ -130,6 +130,7 @@ class LetterLogView(QWidget):
         self.table.setAlternatingRowColors(True)
         self.table.setShowGrid(False)
         self.table.setWordWrap(False)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the list; arrows move in it
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.verticalHeader().setVisible(False)
         row_height = self.fontMetrics().height() + 14

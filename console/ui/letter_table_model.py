@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from contextlib import suppress
+from dataclasses import replace
 from enum import IntEnum
 from functools import partial
 from typing import Any, Protocol
@@ -80,15 +81,19 @@ class LetterRole(IntEnum):
     LOADED = Qt.ItemDataRole.UserRole + 4  # bool: the row's current data has arrived
 
 
-@dataclass(frozen=True, slots=True)
-class _IdList:
-    ids: list[int]
-    rows: dict[int, int]  # letter id -> row, built on the worker thread
+def _fetch_ids(letters: LetterSource, query: LetterQuery) -> list[int]:
+    return list(letters.ids(query))
 
 
-def _fetch_ids(letters: LetterSource, query: LetterQuery) -> _IdList:
-    ids = list(letters.ids(query))
-    return _IdList(ids, {letter_id: row for row, letter_id in enumerate(ids)})
+def _rows_of(ids: list[int], wanted: set[int]) -> dict[int, int]:
+    """Where the *wanted* letter ids are in *ids*; a C-speed search per id while few are wanted."""
+    if len(wanted) <= 16:
+        found: dict[int, int] = {}
+        for letter_id in wanted:
+            with suppress(ValueError):
+                found[letter_id] = ids.index(letter_id)
+        return found
+    return {letter_id: row for row, letter_id in enumerate(ids) if letter_id in wanted}
 
 
 class LetterTableModel(QAbstractTableModel):
@@ -121,7 +126,6 @@ class LetterTableModel(QAbstractTableModel):
         self.max_blocks = max_blocks
 
         self._ids: list[int] = []
-        self._row_of: dict[int, int] = {}
         self._loaded_once = False
         self._blocks: OrderedDict[int, list[LetterRow | None]] = OrderedDict()
         self._pending_blocks: set[tuple[int, int]] = set()  # (generation, block)
@@ -184,7 +188,7 @@ class LetterTableModel(QAbstractTableModel):
         return None
 
     def row_of(self, letter_id: int) -> int | None:
-        return self._row_of.get(letter_id)
+        return _rows_of(self._ids, {letter_id}).get(letter_id)
 
     def cached_row(self, row: int) -> LetterRow | None:
         """The row's data if it is in memory (fresh or stale); never starts a fetch."""
@@ -328,12 +332,12 @@ class LetterTableModel(QAbstractTableModel):
         self._set_loading(False)
         self.loadFailed.emit(str(exc))
 
-    def _ids_loaded(self, serial: int, fetched: _IdList) -> None:
+    def _ids_loaded(self, serial: int, ids: list[int]) -> None:
         if serial != self._query_serial:
             return  # a newer query is on its way
         self._loaded_once = True
         self._retire_blocks()
-        if fetched.ids == self._ids:
+        if ids == self._ids:
             if self._ids:
                 # Same letters in the same order: only their contents may have changed.
                 last = self.index(len(self._ids) - 1, len(LetterColumn) - 1)
@@ -342,16 +346,18 @@ class LetterTableModel(QAbstractTableModel):
             self.layoutAboutToBeChanged.emit()
             old_ids = self._ids
             sources = self.persistentIndexList()
+            letter_ids = [
+                old_ids[p.row()] if 0 <= p.row() < len(old_ids) else None for p in sources
+            ]
+            new_rows = _rows_of(ids, {i for i in letter_ids if i is not None})
             targets: list[QModelIndex] = []
-            for source in sources:
-                letter_id = old_ids[source.row()] if 0 <= source.row() < len(old_ids) else None
-                new_row = fetched.rows.get(letter_id) if letter_id is not None else None
+            for source, letter_id in zip(sources, letter_ids, strict=True):
+                new_row = new_rows.get(letter_id) if letter_id is not None else None
                 if new_row is None:
                     targets.append(QModelIndex())
                 else:
                     targets.append(self.createIndex(new_row, source.column()))
-            self._ids = fetched.ids
-            self._row_of = fetched.rows
+            self._ids = ids
             self.changePersistentIndexList(sources, targets)
             self.layoutChanged.emit()
         self._set_loading(False)

@@ -87,6 +87,11 @@ class MainWindow(QMainWindow):
         }
         self.page_titles = titles
 
+        # Created first, so the tab order runs banner, navigation, then the page.
+        self.banner = EnvironmentBannerWidget()
+        self.banner.organisationChanged.connect(self._on_organisation_changed)
+        self.navigation = QListWidget()
+
         # -- pages --
         self.overview = OverviewView(services, self.runner)
         self.overview.openLog.connect(self.open_log)
@@ -124,7 +129,6 @@ class MainWindow(QMainWindow):
             self.pages[key] = PlaceholderView(titles[key], text)
 
         self.stack = QStackedWidget()
-        self.navigation = QListWidget()
         self.navigation.setObjectName("navigation")
         self.navigation.setAccessibleName(self.tr("Navigatie"))
         icon_size = self.fontMetrics().height() + 4
@@ -142,10 +146,7 @@ class MainWindow(QMainWindow):
         self.navigation.setFixedWidth(widest + icon_size + 64)
         self.navigation.currentRowChanged.connect(self._on_navigation)
 
-        # -- banner, layout --
-        self.banner = EnvironmentBannerWidget()
-        self.banner.organisationChanged.connect(self._on_organisation_changed)
-
+        # -- layout --
         body = QHBoxLayout()
         body.setContentsMargins(0, 0, 0, 0)
         body.setSpacing(0)
@@ -321,6 +322,16 @@ class MainWindow(QMainWindow):
 
     def _on_organisation_changed(self, organisation_id: int) -> None:
         self.organisation_id = organisation_id
+        remember = getattr(self.services.workspace, "set_active_organisation", None)
+        if remember is not None:  # the choice is stored, so the next start opens with it
+            self.runner.run(
+                remember,
+                organisation_id,
+                on_done=self._workspace_loaded,
+                on_error=self._workspace_failed,
+                lane="db",
+                owner=self,
+            )
 
     def _letter_submitted(self, letter_id: int) -> None:
         self.show_notice(self.tr("Testbericht opgeslagen en in de wachtrij gezet."))

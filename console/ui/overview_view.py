@@ -58,6 +58,7 @@ class CountTileButton(QPushButton):
         super().__init__(parent)
         self.label_text = label
         colours = theme.tone(tone)
+        self._tone_text = colours.text
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.number = QLabel("–")
@@ -74,7 +75,7 @@ class CountTileButton(QPushButton):
         layout.addWidget(self.caption)
         height = self.number.sizeHint().height() + self.caption.sizeHint().height() + 26
         self.setMinimumHeight(height)
-        self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 26)
+        self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 18)
         self.setStyleSheet(
             "QPushButton { background: #FFFFFF; border: 1px solid #DADEE4;"
             f" border-left: 5px solid {colours.border}; border-radius: 6px; text-align: left; }}"
@@ -86,6 +87,9 @@ class CountTileButton(QPushButton):
 
     def set_count(self, count: int | None) -> None:
         self.number.setText("–" if count is None else format_count(count))
+        # Zero is nothing to worry about: no alarm colour for it.
+        colour = self._tone_text if count else theme.MUTED_TEXT
+        self.number.setStyleSheet(f"color: {colour}; background: transparent;")
         shown = self.tr("onbekend") if count is None else format_count(count)
         self.setAccessibleName(
             self.tr("{label}: {count}. Open de berichten.").format(

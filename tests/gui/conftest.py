@@ -12,8 +12,10 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import QSettings, qInstallMessageHandler
@@ -29,15 +31,37 @@ from tests.gui.fake_services import FakeServices, valid_bsns
 MoveLetter = Callable[[int, LetterStatus, VerwerkingsCode | None], None]
 
 
-@pytest.fixture
-def services() -> FakeServices:
-    """The services the GUI talks to (see the module docstring before changing this)."""
-    return FakeServices()
+REAL = os.environ.get("CONSOLE_GUI_SERVICES") == "real"
 
 
 @pytest.fixture
-def move_letter(services: FakeServices) -> MoveLetter:
+def services(tmp_path: Path) -> Iterator[Any]:
+    """The services the GUI talks to (see the module docstring before changing this).
+
+    ``CONSOLE_GUI_SERVICES=real`` runs the GUI tests against the real services on a temporary
+    data dir, with the engine stopped so letters stay where the test put them.
+    """
+    if not REAL:
+        yield FakeServices()
+        return
+    from console.secrets.store import MemoryStore
+    from console.services.bootstrap import open_workspace
+    from console.settings import resolve_paths
+
+    real = open_workspace(
+        resolve_paths(tmp_path / "data"), start_engine=False, secrets=MemoryStore()
+    )
+    try:
+        yield real
+    finally:
+        real.close()
+
+
+@pytest.fixture
+def move_letter(services: Any) -> MoveLetter:
     """Bring a letter to a status, as the engine and Logius (or the simulator) would."""
+    if REAL:
+        pytest.skip("met de echte services bepaalt de simulator de status, niet de test")
 
     def move(letter_id: int, status: LetterStatus, code: VerwerkingsCode | None = None) -> None:
         services.letters.advance(letter_id, status, code)
@@ -45,13 +69,16 @@ def move_letter(services: FakeServices) -> MoveLetter:
     return move
 
 
-def submit_letters(services: FakeServices, count: int, *, organisation_id: int = 1) -> list[int]:
+def submit_letters(services: Any, count: int, *, organisation_id: int | None = None) -> list[int]:
     """Store *count* valid letters through the public service API; returns their ids."""
+    if organisation_id is None:
+        organisation_id = services.workspace.status().organisation_id
+    berichttype = next(b.code for b in services.workspace.berichttypes(organisation_id) if b.active)
     ids: list[int] = []
     for n, bsn in enumerate(valid_bsns(count)):
         draft = LetterDraft(
             bsn=bsn,
-            berichttype="WOZBESCH",
+            berichttype=berichttype,
             onderwerp=f"Testbericht {n + 1:04d}",
             berichttekst="Dit is een testbericht.",
             referentie=f"REF-{n + 1:05d}",
@@ -105,3 +132,50 @@ def model_test_failures(qapp: QApplication) -> Iterator[list[str]]:
     previous = qInstallMessageHandler(handler)
     yield failures
     qInstallMessageHandler(previous)
+
+
+class CallRecorder:
+    """Stands in for a service object and records every method call on it (thread-safe)."""
+
+    def __init__(self, target: Any) -> None:
+        self._target = target
+        self._lock = threading.Lock()
+        self.calls: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = []
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._target, name)
+        if not callable(attr):
+            return attr
+
+        def recorded(*args: Any, **kwargs: Any) -> Any:
+            with self._lock:
+                self.calls.append((name, args, kwargs))
+            return attr(*args, **kwargs)
+
+        return recorded
+
+    def args_of(self, name: str) -> list[tuple[Any, ...]]:
+        with self._lock:
+            return [args for call, args, _kw in self.calls if call == name]
+
+    def first_args(self, name: str) -> list[Any]:
+        return [args[0] for args in self.args_of(name)]
+
+    def clear(self) -> None:
+        with self._lock:
+            self.calls.clear()
+
+
+@pytest.fixture
+def letter_calls(services: Any, monkeypatch: pytest.MonkeyPatch) -> CallRecorder:
+    """Replace ``services.letters`` by a recorder around it (before building any widget)."""
+    recorder = CallRecorder(services.letters)
+    monkeypatch.setattr(services, "letters", recorder)
+    return recorder
+
+
+@pytest.fixture
+def engine_calls(services: Any, monkeypatch: pytest.MonkeyPatch) -> CallRecorder:
+    recorder = CallRecorder(services.engine)
+    monkeypatch.setattr(services, "engine", recorder)
+    return recorder

@@ -1,9 +1,8 @@
 """An in-memory stand-in for ``console.services`` while the real services are being written.
 
-Same methods and return types as ``ConsoleServices`` (workspace, letters, engine), thread-safe,
-and it records the calls the GUI makes (``letters.calls``) so tests can check, for example, that
-the message log asks for rows in blocks. Letters only move when a test asks (``advance``), so
-nothing happens behind a test's back.
+Same methods and return types as ``ConsoleServices`` (workspace, letters, engine), thread-safe.
+Letters only move when a test asks (``advance``), so nothing happens behind a test's back.
+Tests record calls with ``conftest.CallRecorder``, which works on the real services too.
 """
 
 from __future__ import annotations
@@ -11,7 +10,7 @@ from __future__ import annotations
 import random
 import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -60,11 +59,13 @@ NEXT_STEP_QUEUED = "De console verstuurt het bericht zo snel mogelijk."
 NEXT_STEP_IN_TRANSIT = "Wacht op het resultaat van MijnOverheid. Dit duurt meestal enkele minuten."
 
 
-def valid_bsns(count: int, start: int = 999_990_000) -> list[str]:
-    """*count* nine-digit numbers that pass the elfproef (test BSNs in the 99999 range)."""
+def valid_bsns(count: int, start: int = 999_000_000) -> list[str]:
+    """*count* nine-digit numbers that pass the elfproef (about one in eleven does)."""
     out: list[str] = []
     number = start
     while len(out) < count:
+        if number > 999_999_999:
+            raise ValueError(f"not {count} valid BSNs above {start}")
         text = f"{number:09d}"
         if is_valid_bsn(text):
             out.append(text)
@@ -89,16 +90,21 @@ class _Letter:
 class FakeWorkspaceService:
     def __init__(self, status: WorkspaceStatus) -> None:
         self._status = status
-        self.berichttype_calls: list[int] = []
 
     def status(self) -> WorkspaceStatus:
         return self._status
 
-    def set_status(self, status: WorkspaceStatus) -> None:
-        self._status = status
+    def set_active_organisation(self, organisation_id: int) -> WorkspaceStatus:
+        org = next(o for o in self._status.organisations if o.id == organisation_id)
+        self._status = replace(
+            self._status,
+            organisation_id=org.id,
+            organisation_name=org.name,
+            organisation_oin=org.oin,
+        )
+        return self._status
 
     def berichttypes(self, organisation_id: int) -> list[BerichtTypeInfo]:
-        self.berichttype_calls.append(organisation_id)
         return [
             BerichtTypeInfo(n, organisation_id, code, name, active)
             for n, (code, name, active) in enumerate(BERICHTTYPES, start=1)
@@ -113,8 +119,6 @@ class FakeLetterService:
         self._lock = threading.Lock()
         self._next_id = 1
         self._next_raw = 1
-        self.calls: list[tuple[str, Any]] = []
-        self.submit_gate: threading.Event | None = None  # a test may hold submit() here
 
     # -- the service API ---------------------------------------------------------------------
 
@@ -124,9 +128,6 @@ class FakeLetterService:
     def submit(
         self, draft: LetterDraft, organisation_id: int, actor: str = "gebruiker"
     ) -> SubmittedLetter:
-        self._record("submit", (draft, organisation_id, actor))
-        if self.submit_gate is not None:
-            self.submit_gate.wait(timeout=30)
         issues = [i for i in self.validate(draft) if i.blocking]
         if issues:
             raise LetterRefused(issues)
@@ -135,22 +136,18 @@ class FakeLetterService:
         return SubmittedLetter(letter.id, letter.bericht_id)
 
     def count(self, query: LetterQuery) -> int:
-        self._record("count", query)
         with self._lock:
             return len(self._matching(query))
 
     def ids(self, query: LetterQuery) -> list[int]:
-        self._record("ids", query)
         with self._lock:
             return [letter.id for letter in self._sorted(self._matching(query), query)]
 
     def rows(self, ids: Sequence[int]) -> list[LetterRow]:
-        self._record("rows", list(ids))
         with self._lock:
             return [self._row(self._letters[i]) for i in ids if i in self._letters]
 
     def detail(self, letter_id: int) -> LetterDetail:
-        self._record("detail", letter_id)
         with self._lock:
             letter = self._letters[letter_id]
             return LetterDetail(
@@ -161,19 +158,10 @@ class FakeLetterService:
             )
 
     def raw_exchange(self, ebms_message_id: int) -> str:
-        self._record("raw_exchange", ebms_message_id)
         with self._lock:
             return self._raw[ebms_message_id]
 
     # -- test helpers ------------------------------------------------------------------------
-
-    def calls_of(self, name: str) -> list[Any]:
-        with self._lock:
-            return [args for call, args in self.calls if call == name]
-
-    def clear_calls(self) -> None:
-        with self._lock:
-            self.calls.clear()
 
     def advance(
         self, letter_id: int, status: LetterStatus, code: VerwerkingsCode | None = None
@@ -226,10 +214,6 @@ class FakeLetterService:
         return made
 
     # -- internals (call with the lock held) -------------------------------------------------
-
-    def _record(self, name: str, args: Any) -> None:
-        with self._lock:
-            self.calls.append((name, args))
 
     def _new_letter(
         self,
@@ -384,7 +368,6 @@ class FakeEngine:
         self.inbound_url = "https://127.0.0.1:8443/ebms"
         self.certificate_days_left = certificate_days_left
         self.last_error: str | None = None
-        self.wake_count = 0
 
     def snapshot(self) -> EngineSnapshot:
         with self._letters._lock:
@@ -401,7 +384,7 @@ class FakeEngine:
         )
 
     def wake(self) -> None:
-        self.wake_count += 1
+        """Nothing moves by itself in the fake; tests call ``letters.advance``."""
 
 
 class FakeServices:

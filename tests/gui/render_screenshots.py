@@ -1,8 +1,10 @@
 """Render the main screens to PNG files, to look at them (not a test).
 
-    python -m tests.gui.render_screenshots OUTDIR [--scale 1.5]
+    python -m tests.gui.render_screenshots OUTDIR [--scale 1.5] [--real]
 
-Uses the in-memory fake services with generated letters, offscreen unless a display is set.
+By default it uses the in-memory fake services with generated letters. ``--real`` opens a real
+workspace on a temporary data dir (SQLite, engine and simulator on loopback) and sends letters
+to the simulator's test citizens first. Offscreen unless a display is set.
 """
 
 from __future__ import annotations
@@ -12,27 +14,82 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
+
+# Test citizens of the simulator: subscribed, not subscribed, no box, technical fault.
+SIMULATOR_BSNS = ("999990019", "999990020", "999990044", "999990068", "999990093")
 
 
-def _wait(app: object, condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    from PySide6.QtCore import QCoreApplication
+def _wait(condition: Callable[[], bool], timeout: float = 30.0) -> None:
     from PySide6.QtTest import QTest
 
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
             raise TimeoutError("het scherm werd niet op tijd klaar")
-        QCoreApplication.processEvents()
         QTest.qWait(20)
+
+
+@contextmanager
+def _fake_services(letters: int) -> Iterator[Any]:
+    from tests.gui.fake_services import ORGANISATIONS, FakeServices
+
+    services = FakeServices(organisations=ORGANISATIONS, certificate_days_left=43)
+    services.letters.add_generated(letters)
+    yield services
+
+
+@contextmanager
+def _real_services(tmp: Path) -> Iterator[Any]:
+    from console.domain.letter import LetterDraft
+    from console.secrets.store import MemoryStore
+    from console.services.bootstrap import open_workspace
+    from console.services.dto import LetterQuery
+    from console.settings import EngineSettings, resolve_paths
+
+    fast = EngineSettings(tick_seconds=0.05, inbound_port=0, simulator_port=0)
+    services = open_workspace(
+        resolve_paths(tmp / "data"),
+        secrets=MemoryStore(),
+        engine_settings=fast,
+        simulator_result_delay=0.2,
+    )
+    try:
+        status = services.workspace.status()
+        assert status.organisation_id is not None
+        for n, bsn in enumerate(SIMULATOR_BSNS):
+            draft = LetterDraft(
+                bsn=bsn,
+                berichttype="BELAST",
+                onderwerp=f"Aanslag gemeentelijke belastingen {2021 + n}",
+                berichttekst="Geachte heer/mevrouw,\n\nIn de bijlage vindt u de aanslag.",
+                referentie=f"ZK-2025-{n + 1:05d}",
+            )
+            services.letters.submit(draft, status.organisation_id)
+        services.engine.wake()
+        total = len(SIMULATOR_BSNS)
+
+        def settled() -> bool:
+            rows = services.letters.rows(services.letters.ids(LetterQuery()))
+            return len(rows) == total and all(r.verwerkings_code for r in rows)
+
+        deadline = time.monotonic() + 60
+        while not settled() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        yield services
+    finally:
+        services.close()
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("outdir", type=Path)
     parser.add_argument("--scale", default="1", help="QT_SCALE_FACTOR, bijvoorbeeld 1.5")
-    parser.add_argument("--letters", type=int, default=1234)
+    parser.add_argument("--letters", type=int, default=1234, help="aantal nepberichten")
+    parser.add_argument("--real", action="store_true", help="echte services met de simulator")
     args = parser.parse_args(argv)
     args.outdir.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -40,87 +97,89 @@ def main(argv: list[str] | None = None) -> int:
 
     from PySide6.QtCore import QSettings
     from PySide6.QtTest import QTest
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtWidgets import QApplication, QWidget
 
     from console.domain.lifecycle import LetterStatus
     from console.services.dto import LetterQuery
     from console.ui.main_window import MainWindow
     from console.ui.tasks import TaskRunner
     from console.ui.theme import apply_application_style
-    from tests.gui.fake_services import ORGANISATIONS, FakeServices
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     apply_application_style(app)
     suffix = "" if args.scale in ("1", "1.0") else f"-{args.scale}x"
+    suffix += "-echt" if args.real else ""
+    shots: list[Path] = []
 
-    services = FakeServices(organisations=ORGANISATIONS, certificate_days_left=43)
-    services.letters.add_generated(args.letters)
+    def save(widget: QWidget, name: str) -> None:
+        path = args.outdir / f"{name}{suffix}.png"
+        widget.grab().save(str(path))
+        shots.append(path)
+
     runner = TaskRunner()
-    with tempfile.TemporaryDirectory() as tmp:
-        settings = QSettings(str(Path(tmp) / "settings.ini"), QSettings.Format.IniFormat)
-        window = MainWindow(services, runner, settings=settings)
-        # At 150 % a 1920x1080 screen offers 1280x720 logical pixels.
-        size = (1280, 800) if not suffix else (1280, 720)
-        window.resize(*size)
-        window.show()
-        _wait(app, lambda: window.workspace_status is not None and bool(window.overview.counts))
-        QTest.qWait(50)
-        shots: list[Path] = []
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        source = _real_services(tmp) if args.real else _fake_services(args.letters)
+        with source as services:
+            settings = QSettings(str(tmp / "settings.ini"), QSettings.Format.IniFormat)
+            window = MainWindow(services, runner, settings=settings)
+            # At 150 % a 1920x1080 screen offers 1280x720 logical pixels.
+            size = (1280, 800) if args.scale in ("1", "1.0") else (1280, 720)
+            window.resize(*size)
+            window.show()
+            _wait(lambda: window.workspace_status is not None and bool(window.overview.counts))
+            QTest.qWait(50)
+            save(window, "01-overzicht")
 
-        def save(widget: object, name: str) -> None:
-            path = args.outdir / f"{name}{suffix}.png"
-            widget.grab().save(str(path))  # type: ignore[attr-defined]
-            shots.append(path)
+            # The log with a letter selected that has a result with a code.
+            window.open_log(LetterQuery())
+            log = window.log_view
+            expected = services.letters.count(LetterQuery())
+            _wait(lambda: log.model.rowCount() == expected and not log.model.loading)
+            target = services.letters.ids(LetterQuery(status=LetterStatus.NOT_SUBSCRIBED))[0]
+            log.select_letter(target)
+            _wait(lambda: log.detail.detail is not None and log.detail.detail.row.id == target)
+            _wait(lambda: runner.pending == 0)
+            QTest.qWait(50)
+            save(window, "02-berichten")
 
-        save(window, "01-overzicht")
+            # The test-letter dialog with validation errors.
+            window.show_page("verzenden")
+            save(window, "03-verzenden")
+            dialog = window.open_test_letter_dialog()
+            assert dialog is not None
+            _wait(lambda: dialog.berichttype() is not None)
+            QTest.keyClicks(dialog.bsn_edit, "123456789")
+            dialog.onderwerp_edit.setFocus()
+            QTest.keyClicks(
+                dialog.onderwerp_edit, "Uw aanslag gemeentelijke belastingen 2025 is bekend"
+            )
+            QTest.keyClicks(dialog.tekst_edit, "Geachte heer/mevrouw,")
+            QTest.keyClick(dialog.tekst_edit, "\r")  # a line break counts as four characters
+            QTest.keyClicks(
+                dialog.tekst_edit, "Bekijk de aanslag op https://www.example.nl/belasting."
+            )
+            QTest.qWait(50)
+            save(dialog, "04-testbericht-fouten")
+            dialog.reject()
 
-        # The log with a letter selected that has a result with a code.
-        window.open_log(LetterQuery())
-        log = window.log_view
-        _wait(app, lambda: log.model.rowCount() == args.letters and not log.model.loading)
-        target = next(
-            letter_id
-            for letter_id in services.letters.ids(LetterQuery(status=LetterStatus.NOT_SUBSCRIBED))
-        )
-        log.select_letter(target)
-        _wait(app, lambda: log.detail.detail is not None and log.detail.detail.row.id == target)
-        _wait(app, lambda: runner.pending == 0)
-        QTest.qWait(50)
-        save(window, "02-berichten")
+            window.show_page("stromen")
+            save(window, "05-stromen-placeholder")
+            window.close()
 
-        # The test-letter dialog with a validation error.
-        window.show_page("verzenden")
-        save(window, "03-verzenden")
-        dialog = window.open_test_letter_dialog()
-        assert dialog is not None
-        _wait(app, lambda: dialog.berichttype() is not None)
-        QTest.keyClicks(dialog.bsn_edit, "123456789")
-        dialog.onderwerp_edit.setFocus()
-        QTest.keyClicks(
-            dialog.onderwerp_edit, "Uw aanslag gemeentelijke belastingen 2025 is bekend"
-        )
-        QTest.keyClicks(dialog.tekst_edit, "Geachte heer/mevrouw,")
-        QTest.keyClick(dialog.tekst_edit, "\r")  # a line break counts as four characters
-        QTest.keyClicks(dialog.tekst_edit, "Bekijk de aanslag op https://www.example.nl/belasting.")
-        QTest.qWait(50)
-        save(dialog, "04-testbericht-fouten")
-        dialog.reject()
+        if not args.real:
+            from tests.gui.fake_services import FakeServices
 
-        window.show_page("stromen")
-        save(window, "05-stromen-placeholder")
-
-        empty = FakeServices()
-        empty_window = MainWindow(empty, runner, settings=settings)
-        empty_window.resize(*size)
-        empty_window.show()
-        empty_window.show_page("berichten")
-        _wait(app, lambda: empty_window.log_view.model.loaded_once)
-        _wait(app, lambda: empty_window.workspace_status is not None)
-        QTest.qWait(50)
-        save(empty_window, "06-berichten-leeg")
-        empty_window.close()
-        window.close()
+            empty_window = MainWindow(FakeServices(), runner, settings=settings)
+            empty_window.resize(*size)
+            empty_window.show()
+            empty_window.show_page("berichten")
+            _wait(lambda: empty_window.log_view.model.loaded_once)
+            _wait(lambda: empty_window.workspace_status is not None)
+            QTest.qWait(50)
+            save(empty_window, "06-berichten-leeg")
+            empty_window.close()
     runner.shutdown(wait=True)
     for path in shots:
         print(path)

@@ -32,13 +32,15 @@ def wait_loaded(qtbot, model: LetterTableModel, row: int) -> None:
     qtbot.waitUntil(lambda: model.data(index, LetterRole.LOADED))
 
 
-def test_row_count_is_exact_once_ids_arrive_and_rows_load_in_blocks(services, task_runner, qtbot):
+def test_row_count_is_exact_once_ids_arrive_and_rows_load_in_blocks(
+    services, letter_calls, task_runner, qtbot
+):
     submit_letters(services, 320)
-    services.letters.clear_calls()
+    letter_calls.clear()
     model = make_model(services, task_runner, qtbot)
 
     assert model.rowCount() == 320
-    assert services.letters.calls_of("rows") == []  # nothing loaded before it is shown
+    assert letter_calls.first_args("rows") == []  # nothing loaded before it is shown
 
     first = model.index(0, LetterColumn.ONDERWERP)
     assert model.data(first) == PLACEHOLDER
@@ -46,26 +48,26 @@ def test_row_count_is_exact_once_ids_arrive_and_rows_load_in_blocks(services, ta
     # Newest first (the default sort): the last submitted letter is on top.
     assert model.data(first) == "Testbericht 0320"
 
-    calls = services.letters.calls_of("rows")
+    calls = letter_calls.first_args("rows")
     assert len(calls) == 1
-    assert calls[0] == [model.letter_id(r) for r in range(BLOCK)]
+    assert list(calls[0]) == [model.letter_id(r) for r in range(BLOCK)]
 
     wait_loaded(qtbot, model, 319)
-    calls = services.letters.calls_of("rows")
+    calls = letter_calls.first_args("rows")
     assert len(calls) == 2
     assert len(calls[1]) == 320 % BLOCK  # the last, partial block
     assert all(len(c) <= BLOCK for c in calls)
 
 
 def test_model_passes_qt_model_tester_with_hundreds_of_rows(
-    services, task_runner, qtbot, qtmodeltester, model_test_failures
+    services, letter_calls, task_runner, qtbot, qtmodeltester, model_test_failures
 ):
     submit_letters(services, 450)
     model = make_model(services, task_runner, qtbot)
     qtmodeltester.check(model, force_py=False)  # Qt's tester: stays attached, reports by warning
     qtbot.waitUntil(lambda: task_runner.pending == 0)
     # The tester touched every row; every fetch still asked for one block, not all ids.
-    calls = services.letters.calls_of("rows")
+    calls = letter_calls.first_args("rows")
     assert calls
     assert all(0 < len(c) <= BLOCK for c in calls)
     assert max(len(c) for c in calls) < 450
@@ -87,24 +89,26 @@ def test_model_passes_qt_model_tester_with_hundreds_of_rows(
     assert model_test_failures == []
 
 
-def test_sort_requeries_with_sort_key_instead_of_sorting_in_qt(services, task_runner, qtbot):
+def test_sort_requeries_with_sort_key_instead_of_sorting_in_qt(
+    services, letter_calls, task_runner, qtbot
+):
     submit_letters(services, 30)
     model = make_model(services, task_runner, qtbot)
-    services.letters.clear_calls()
+    letter_calls.clear()
 
     with qtbot.waitSignal(model.countChanged):
         model.sort(LetterColumn.REFERENTIE, Qt.SortOrder.AscendingOrder)
 
-    queries = services.letters.calls_of("ids")
+    queries = letter_calls.first_args("ids")
     assert queries[-1].sort_key == "referentie"
     assert queries[-1].descending is False
     wait_loaded(qtbot, model, 0)
     assert model.data(model.index(0, LetterColumn.REFERENTIE)) == "REF-00001"
 
     # The BSN column cannot be sorted: no query at all.
-    services.letters.clear_calls()
+    letter_calls.clear()
     model.sort(LetterColumn.BSN, Qt.SortOrder.AscendingOrder)
-    assert services.letters.calls_of("ids") == []
+    assert letter_calls.first_args("ids") == []
 
 
 def test_status_cells_carry_word_and_tone(services, task_runner, qtbot, move_letter):
