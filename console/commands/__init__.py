@@ -9,4 +9,15 @@ MODULES = (
     "console.commands.letters",
     "console.commands.simulator",
     "console.commands.database",
+    "console.commands.certificates",
+    "console.commands.connection",
+    "console.commands.letters_preflight",
+    "console.commands.letters_search",  # issue 6: after letters_preflight (shares "letters")
+    "console.commands.subscriptions",
+    "console.commands.cpa",
+    "console.commands.ebms",
+    "console.commands.org",  # issue 5 (connection list/show/add/...: console.commands.connection)
+    "console.commands.berichttype",  # issue 5
+    "console.commands.flow",  # issue 5
+    "console.commands.config",  # issue 5: config export|import, audit list|export
 )

@@ -35,6 +35,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from console.domain.environment import Environment
+from console.domain.flow import BerichtTypeStatus as BerichtTypeStatus  # re-export (issue 5)
 from console.domain.lifecycle import LetterStatus
 
 NAMING_CONVENTION = {
@@ -103,14 +104,9 @@ class OrganisationKind(StrEnum):
     WATERSCHAP = "waterschap"
     BELASTINGSAMENWERKING = "belastingsamenwerking"
     PENSIOENFONDS = "pensioenfonds"
+    PENSIOENUITVOERDER = "pensioenuitvoerder"
     LEVERANCIER = "leverancier"
     OVERIG = "overig"
-
-
-class BerichtTypeStatus(StrEnum):
-    CONCEPT = "concept"
-    ACTIEF = "actief"
-    GEDEACTIVEERD = "gedeactiveerd"
 
 
 class BatchStatus(StrEnum):
@@ -213,10 +209,21 @@ class Connection(Base):
     retry_interval_seconds: Mapped[int] = mapped_column(Integer, default=3 * 3600)
     persist_duration_seconds: Mapped[int] = mapped_column(Integer, default=24 * 3600)
     sync_reply: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The current CPA (issue 3): the fields above are copied from it when it is applied.
+    cpa_record_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cpas.id", ondelete="SET NULL"), index=True
+    )
+    endpoint_override: Mapped[str | None] = mapped_column(String(1000))  # e.g. via a proxy
     # The certificate only. The private key lives in the secret store under client_key_ref.
     client_cert_pem: Mapped[str | None] = mapped_column(Text)
     client_key_ref: Mapped[str | None] = mapped_column(String(255))
     trust_pem: Mapped[str | None] = mapped_column(Text)
+    # The client certificate (issue 7); its key is named in the certificate row.
+    certificate_id: Mapped[int | None] = mapped_column(
+        ForeignKey("certificates.id", ondelete="SET NULL"), index=True
+    )
+    # Internet or Diginetwerk (informational, issue 5).
+    transport: Mapped[str] = mapped_column(String(16), default="internet")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
 
@@ -267,7 +274,7 @@ class Letter(Base):
     __table_args__ = (
         Index(None, "bsn"),
         Index(None, "referentie"),
-        Index(None, "status"),
+        Index(None, "status", "created_at"),  # issue 6: status per date range
         Index(None, "verwerkings_code", "created_at"),
         Index(None, "created_at"),
         Index(None, "batch_id"),
@@ -469,3 +476,12 @@ class Setting(Base):
 
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[str] = mapped_column(Text)  # JSON
+
+
+from console.db import (  # noqa: E402  (the models of each area, after Base)
+    models_certificates,  # noqa: F401
+    models_ebms,  # noqa: F401
+    models_flows,  # noqa: F401
+    models_monitoring,  # noqa: F401
+    models_subscriptions,  # noqa: F401
+)

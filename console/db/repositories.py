@@ -8,9 +8,11 @@ in ``console.domain.lifecycle`` and by the engine before a repository records it
 from __future__ import annotations
 
 import json
+from array import array
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, delete, func, or_, select
@@ -35,6 +37,7 @@ from console.db.models import (
     connection_organisations,
     utc_now,
 )
+from console.db.models_monitoring import nocase, nocase_prefix, unindexed
 from console.domain.lifecycle import LetterStatus
 
 # SQLite allows at least 999 bound parameters per statement; stay well below.
@@ -143,7 +146,10 @@ class LetterFilter:
 
     ``status`` is one status or a set of them. ``created_from`` is inclusive, ``created_to``
     exclusive. ``text`` matches the start of referentie or onderwerp (case-insensitive).
-    ``batch_or_bericht_id`` matches either the BatchID or the BerichtID.
+    ``batch_or_bericht_id`` matches either the BatchID or the BerichtID. ``referentie`` is an
+    exact match that ignores case. ``acknowledged_before``: acknowledged by Logius before that
+    moment and still without a result (the "no result after N hours" filter).
+    Every condition is one an index serves (see ``console.db.models_monitoring``).
     """
 
     bsn: str | None = None
@@ -156,37 +162,44 @@ class LetterFilter:
     created_from: datetime | None = None
     created_to: datetime | None = None
     text: str | None = None
+    acknowledged_before: datetime | None = None
 
-    def conditions(self) -> list[ColumnElement[bool]]:
+    def conditions(self, *, indexed: bool = True) -> list[ColumnElement[bool]]:
+        """The WHERE terms. ``indexed=False``: the same terms, but SQLite may not use an index
+        for them (to make it walk the sort index instead, for a first page)."""
+        c: Any = (lambda column: column) if indexed else unindexed
         conditions: list[ColumnElement[bool]] = []
         if self.bsn is not None:
-            conditions.append(Letter.bsn == self.bsn)
+            conditions.append(c(Letter.bsn) == self.bsn)
         if self.referentie is not None:
-            conditions.append(Letter.referentie == self.referentie)
+            conditions.append(nocase(c(Letter.referentie)) == self.referentie.strip().lower())
         if self.berichttype is not None:
-            conditions.append(Letter.berichttype == self.berichttype)
+            conditions.append(c(Letter.berichttype) == self.berichttype)
         if self.organisation_id is not None:
-            conditions.append(Letter.organisation_id == self.organisation_id)
+            conditions.append(c(Letter.organisation_id) == self.organisation_id)
         if self.batch_or_bericht_id is not None:
             value = self.batch_or_bericht_id.strip()
-            conditions.append(or_(Letter.batch_id == value, Letter.bericht_id == value))
+            conditions.append(or_(c(Letter.batch_id) == value, c(Letter.bericht_id) == value))
         if isinstance(self.status, str):
-            conditions.append(Letter.status == self.status)
+            conditions.append(c(Letter.status) == self.status)
         elif self.status is not None:
-            conditions.append(Letter.status.in_(sorted(self.status)))
+            conditions.append(c(Letter.status).in_(sorted(self.status)))
         if self.verwerkings_code is not None:
-            conditions.append(Letter.verwerkings_code == self.verwerkings_code)
+            conditions.append(c(Letter.verwerkings_code) == self.verwerkings_code)
         if self.created_from is not None:
-            conditions.append(Letter.created_at >= self.created_from)
+            conditions.append(c(Letter.created_at) >= self.created_from)
         if self.created_to is not None:
-            conditions.append(Letter.created_at < self.created_to)
+            conditions.append(c(Letter.created_at) < self.created_to)
         if self.text:
             conditions.append(
                 or_(
-                    Letter.referentie.istartswith(self.text, autoescape=True),
-                    Letter.onderwerp.istartswith(self.text, autoescape=True),
+                    nocase_prefix(c(Letter.referentie), self.text),
+                    nocase_prefix(c(Letter.onderwerp), self.text),
                 )
             )
+        if self.acknowledged_before is not None:
+            conditions.append(c(Letter.status) == LetterStatus.ACKNOWLEDGED)
+            conditions.append(c(Letter.acknowledged_at) < self.acknowledged_before)
         return conditions
 
 
@@ -205,6 +218,66 @@ LETTER_SORT_COLUMNS: dict[str, InstrumentedAttribute[Any]] = {
     "batch_id": Letter.batch_id,
     "organisation_id": Letter.organisation_id,
 }
+
+
+# The ORDER BY per sort key: the columns of the index that serves it, so SQLite reads the
+# index in order instead of sorting millions of rows (the rowid, our id, breaks ties).
+LETTER_SORT_ORDERS: dict[str, tuple[Any, ...]] = {
+    "organisation_id": (Letter.organisation_id, Letter.created_at),
+    "berichttype": (Letter.berichttype, Letter.organisation_id, Letter.created_at),
+    "status": (Letter.status, Letter.created_at),
+    "verwerkings_code": (Letter.verwerkings_code, Letter.created_at),
+    "onderwerp": (Letter.onderwerp,),
+}
+# Below this share of all letters a filter counts as selective: its matches are found with
+# the filter's index and then sorted, instead of walking the sort index past every letter.
+SELECTIVE_SHARE = 0.25
+# For a first page: walk the sort index when that visits at most this many letters.
+FIRST_PAGE_WALK = 200_000
+# The index whose order is each sort key's order (see LETTER_SORT_ORDERS).
+SORT_INDEXES = {
+    "created_at": "ix_letters_created_at",
+    "organisation_id": "ix_letters_organisation_id_created_at",
+    "berichttype": "ix_letters_berichttype_organisation_id_created_at",
+    "status": "ix_letters_status_created_at",
+    "verwerkings_code": "ix_letters_verwerkings_code_created_at",
+    "referentie": "ix_letters_referentie",
+    "onderwerp": "ix_letters_onderwerp_nocase",
+    "bsn": "ix_letters_bsn",
+    "batch_id": "ix_letters_batch_id",
+}
+
+
+def _order_columns(order_by: str, *, use_index: bool = True) -> tuple[ColumnElement[Any], ...]:
+    try:
+        column = LETTER_SORT_COLUMNS[order_by]
+    except KeyError:
+        raise ValueError(f"Cannot sort letters by {order_by!r}") from None
+    columns = LETTER_SORT_ORDERS.get(order_by, (column,))
+    out: list[ColumnElement[Any]] = []
+    for c in columns:
+        expr: ColumnElement[Any] = c if use_index else unindexed(c)
+        out.append(nocase(expr) if c is Letter.onderwerp else expr)
+    return tuple(out)
+
+
+def _has_conditions(letter_filter: LetterFilter | None) -> bool:
+    return letter_filter is not None and bool(letter_filter.conditions())
+
+
+_first = itemgetter(0)
+_PARSE_STEP = 4_000_000  # characters per slice: about 500.000 ids, a few MB at a time
+
+
+def _parse_ids(joined: str, out: array[int]) -> None:
+    """Append the comma-separated integers in *joined* to *out* (C-speed, in slices)."""
+    position, end = 0, len(joined)
+    while position < end:
+        stop = joined.find(",", position + _PARSE_STEP)
+        if stop == -1:
+            stop = end
+        out.extend(json.loads("[" + joined[position:stop] + "]"))
+        position = stop + 1
 
 
 class LetterRepository:
@@ -272,10 +345,31 @@ class LetterRepository:
         )
 
     def count(self, letter_filter: LetterFilter | None = None) -> int:
-        query = select(func.count(Letter.id))
+        if letter_filter is not None and letter_filter.text:
+            return self._count_text(letter_filter)
+        query = select(func.count()).select_from(Letter)  # count(*): SQLite counts an index
         if letter_filter is not None:
             query = query.where(*letter_filter.conditions())
         return int(self._session.scalar(query) or 0)
+
+    def _count_text(self, letter_filter: LetterFilter) -> int:
+        """Referentie OR onderwerp starts with the text, counted as |R| + |O| - |R and O|.
+
+        Each part is a range on its own index; counting the OR directly makes SQLite collect
+        and de-duplicate every matching row id (seconds for a common word in millions).
+        """
+        assert letter_filter.text is not None
+        rest = replace(letter_filter, text=None).conditions()
+        by_ref = nocase_prefix(Letter.referentie, letter_filter.text)
+        by_subject = nocase_prefix(Letter.onderwerp, letter_filter.text)
+
+        def n(*conditions: ColumnElement[bool]) -> int:
+            query = select(func.count()).select_from(Letter).where(*rest, *conditions)
+            return int(self._session.scalar(query) or 0)
+
+        refs, subjects = n(by_ref), n(by_subject)
+        both = n(by_ref, by_subject) if refs and subjects else 0
+        return refs + subjects - both
 
     def ids(
         self,
@@ -286,20 +380,111 @@ class LetterRepository:
         limit: int | None = None,
     ) -> list[int]:
         """The ids of matching letters, sorted in SQL (ties broken by id, same direction)."""
+        return list(
+            self._session.scalars(self._ids_query(letter_filter, order_by, descending, limit))
+        )
+
+    def id_array(
+        self,
+        letter_filter: LetterFilter | None = None,
+        *,
+        order_by: str = "created_at",
+        descending: bool = True,
+        limit: int | None = None,
+    ) -> array[int]:
+        """Like :meth:`ids`, as a compact ``array('q')``: 8 bytes per id, for millions of ids.
+
+        The ids are read straight from the driver's cursor in big chunks, without SQLAlchemy's
+        per-row processing (ids are plain integers), into the array.
+        """
+        matches = self.count(letter_filter) if _has_conditions(letter_filter) else None
+        return self._fetch_ids(letter_filter, order_by, descending, limit, matches)
+
+    def first_ids(
+        self,
+        letter_filter: LetterFilter | None = None,
+        *,
+        order_by: str = "created_at",
+        descending: bool = True,
+        limit: int = 1000,
+    ) -> tuple[int, array[int]]:
+        """The exact number of matches and the first *limit* ids (the first screen, at once)."""
+        total = self.count(letter_filter)
+        return total, self._fetch_ids(letter_filter, order_by, descending, limit, total)
+
+    def _fetch_ids(
+        self,
+        letter_filter: LetterFilter | None,
+        order_by: str,
+        descending: bool,
+        limit: int | None,
+        matches: int | None,
+    ) -> array[int]:
+        use_index = True
+        force_walk = False
+        if matches is not None and _has_conditions(letter_filter):
+            # All (or many) matches are read, so walking the sort index past every letter only
+            # pays when most letters match; otherwise find them by the filter's index and sort.
+            if matches > 1000:
+                # Two statements: SQLite answers each from the primary key at once (a
+                # combined min/max would scan the table).
+                low = self._session.scalar(select(func.min(Letter.id)))
+                high = self._session.scalar(select(func.max(Letter.id)))
+                spread = (high - low + 1) if low is not None and high is not None else 0
+                use_index = matches >= spread * SELECTIVE_SHARE
+                if limit is not None:
+                    # Only the first *limit*: walking the sort index finds them after about
+                    # limit * spread / matches letters; cheaper than sorting every match.
+                    # SQLite would rather take the filter's index (and sort), so the filter
+                    # is written in a form no index serves.
+                    walk = limit * spread <= matches * FIRST_PAGE_WALK
+                    force_walk = walk and order_by in SORT_INDEXES
+                    use_index = use_index or force_walk
+            else:
+                use_index = False
+        query = self._ids_query(
+            letter_filter, order_by, descending, limit, use_index=use_index, walk=force_walk
+        )
+        ids = array("q")
+        if self._session.connection().dialect.name == "sqlite":
+            # SQLite joins the ids into one text in C (without holding Python's GIL, so the
+            # GUI stays smooth) in the order of the subquery, which SQLite keeps for an
+            # aggregate over a subquery with ORDER BY (it is never flattened into it).
+            joined = self._session.scalar(select(func.group_concat(query.subquery().c.id)))
+            if joined:
+                _parse_ids(joined, ids)
+            return ids
+        result = self._session.connection().execute(query)
         try:
-            column = LETTER_SORT_COLUMNS[order_by]
-        except KeyError:
-            raise ValueError(f"Cannot sort letters by {order_by!r}") from None
+            cursor = result.cursor
+            while chunk := cursor.fetchmany(65536):
+                ids.extend(map(_first, chunk))
+        finally:
+            result.close()
+        return ids
+
+    @staticmethod
+    def _ids_query(
+        letter_filter: LetterFilter | None,
+        order_by: str,
+        descending: bool,
+        limit: int | None,
+        *,
+        use_index: bool = True,
+        walk: bool = False,
+    ) -> Select[tuple[int]]:
+        columns = _order_columns(order_by, use_index=use_index)
+        tie: Any = Letter.id if use_index else unindexed(Letter.id)
         query: Select[tuple[int]] = select(Letter.id)
         if letter_filter is not None:
-            query = query.where(*letter_filter.conditions())
+            query = query.where(*letter_filter.conditions(indexed=not walk))
         if descending:
-            query = query.order_by(column.desc(), Letter.id.desc())
+            query = query.order_by(*(c.desc() for c in columns), tie.desc())
         else:
-            query = query.order_by(column.asc(), Letter.id.asc())
+            query = query.order_by(*(c.asc() for c in columns), tie.asc())
         if limit is not None:
             query = query.limit(limit)
-        return list(self._session.scalars(query))
+        return query
 
     def rows_for_ids(self, ids: Sequence[int]) -> list[Letter]:
         """The letters for *ids* in the same order; ids that no longer exist are skipped."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from console.domain.bsn import bsn_problem
 
@@ -21,6 +21,11 @@ MAX_BIJLAGEN = 2
 LINE_BREAK = "\\r\\n"  # the literal four characters Logius renders as a line break
 
 _URL = re.compile(r"https?://[^\s]+", re.IGNORECASE)
+# Characters XML 1.0 cannot carry (the builder would refuse the letter).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+# PublicatieDatum at most 13 days after delivery; AanmaakDatum at most 13 days old (section 3.2).
+DATE_WINDOW = timedelta(days=13)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +116,58 @@ def is_pdf(content: bytes) -> bool:
     return b"%PDF-" in content[:1024]
 
 
+def _aware(value: datetime) -> bool:
+    return value.tzinfo is not None and value.utcoffset() is not None
+
+
+def _day_time(value: datetime) -> str:
+    return value.astimezone().strftime("%d-%m-%Y %H:%M")
+
+
+def publicatie_datum_issue(publicatie: datetime | None, send_at: datetime) -> FieldIssue | None:
+    """PublicatieDatum may lie at most 13 days after *send_at* (exactly 13 days is allowed)."""
+    if publicatie is None:
+        return None
+    if not _aware(publicatie):
+        return FieldIssue(
+            "PublicatieDatum", "PublicatieDatum heeft geen tijdzone; geef de datum met tijdzone op."
+        )
+    latest = send_at + DATE_WINDOW
+    if publicatie > latest:
+        return FieldIssue(
+            "PublicatieDatum",
+            f"PublicatieDatum {_day_time(publicatie)} ligt meer dan 13 dagen na het versturen; "
+            f"uiterlijk {_day_time(latest)}.",
+        )
+    return None
+
+
+def aanmaak_datum_issue(aanmaak: datetime, send_at: datetime) -> FieldIssue | None:
+    """The batch's AanmaakDatum may be at most 13 days old at *send_at* (exactly 13 is allowed)."""
+    if not _aware(aanmaak):
+        return FieldIssue("AanmaakDatum", "AanmaakDatum heeft geen tijdzone (UTC verwacht).")
+    earliest = send_at - DATE_WINDOW
+    if aanmaak < earliest:
+        return FieldIssue(
+            "AanmaakDatum",
+            f"AanmaakDatum {_day_time(aanmaak)} is meer dan 13 dagen oud bij het versturen; "
+            f"op zijn vroegst {_day_time(earliest)}.",
+        )
+    return None
+
+
+def xml_character_issue(name: str, value: str) -> FieldIssue | None:
+    """A character XML cannot carry (a control character), with its position."""
+    m = _NOT_XML.search(value)
+    if m is None:
+        return None
+    return FieldIssue(
+        name,
+        f"{name} bevat een stuurteken (U+{ord(m.group(0)):04X}) op positie {m.start() + 1} dat "
+        "niet in een bericht kan staan. Verwijder dat teken.",
+    )
+
+
 def _length_issue(name: str, value: str, maximum: int, minimum: int = 0) -> FieldIssue | None:
     n = len(value)
     if n < minimum:
@@ -120,8 +177,13 @@ def _length_issue(name: str, value: str, maximum: int, minimum: int = 0) -> Fiel
     return None
 
 
-def validate_letter(draft: LetterDraft, limits: LetterLimits | None = None) -> list[FieldIssue]:
-    """Check one letter against the Berichtenbox limits. Empty list: the letter may go."""
+def validate_letter(
+    draft: LetterDraft, limits: LetterLimits | None = None, *, now: datetime | None = None
+) -> list[FieldIssue]:
+    """Check one letter against the Berichtenbox limits. Empty list: the letter may go.
+
+    With *now* (the send time) the PublicatieDatum window is checked too.
+    """
     limits = limits or LetterLimits()
     issues: list[FieldIssue] = []
 
@@ -161,6 +223,15 @@ def validate_letter(draft: LetterDraft, limits: LetterLimits | None = None) -> l
         )
 
     if (i := _length_issue("Referentie", draft.referentie, REFERENTIE_MAX)) is not None:
+        issues.append(i)
+    for name, value in (
+        ("Onderwerp", draft.onderwerp),
+        ("BerichtTekst", encode_line_breaks(draft.berichttekst)),
+        ("Referentie", draft.referentie),
+    ):
+        if (i := xml_character_issue(name, value)) is not None:
+            issues.append(i)
+    if now is not None and (i := publicatie_datum_issue(draft.publicatie_datum, now)) is not None:
         issues.append(i)
 
     atts = draft.attachments

@@ -38,6 +38,7 @@ class LetterEvent(StrEnum):
     RESEND = "resend"
     MARK_PAPER = "mark_paper"
     RECOVER = "recover"  # na een crash: opnieuw met dezelfde MessageId
+    PREFLIGHT_FAILED = "preflight_failed"  # bij het inpakken afgekeurd door de preflight
 
 
 FINAL = frozenset(
@@ -72,6 +73,10 @@ _TRANSITIONS: dict[tuple[LetterStatus, LetterEvent], LetterStatus | None] = {
     (LetterStatus.QUEUED, LetterEvent.EXPIRED): LetterStatus.EXPIRED,
     (LetterStatus.SENDING, LetterEvent.EXPIRED): LetterStatus.EXPIRED,
     (LetterStatus.SENT, LetterEvent.EXPIRED): LetterStatus.EXPIRED,
+    # The preflight runs again when letters are packed (dates move on): a letter that no
+    # longer passes does not go into the batch.
+    (LetterStatus.QUEUED, LetterEvent.PREFLIGHT_FAILED): LetterStatus.FAILED,
+    (LetterStatus.SENDING, LetterEvent.PREFLIGHT_FAILED): LetterStatus.FAILED,
     # A sent letter may be acknowledged later: a late ack after HTTP 200 is normal.
     (LetterStatus.SENT, LetterEvent.HTTP_ACCEPTED): LetterStatus.SENT,
 }

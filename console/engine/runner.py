@@ -108,6 +108,11 @@ class EngineRunner:
             self._state = replace(self._state, running=False)
 
     @property
+    def transport(self) -> TransportFactory:
+        """The TLS clients per connection (also used for an interactive Ping)."""
+        return self._transport
+
+    @property
     def inbound_url(self) -> str | None:
         return self._server.url + "/ebms" if self._server is not None else None
 
@@ -145,21 +150,24 @@ class EngineRunner:
         with self._db.session() as s:
             s.execute(delete(m.InboundMessageId).where(m.InboundMessageId.keep_until < now))
             s.commit()
+            # list(): a Result has keys(), so dict() would take it for a mapping.
             counts: dict[LetterStatus, int] = dict(
-                s.execute(
-                    select(m.Letter.status, func.count())
-                    .where(
-                        m.Letter.status.in_(
-                            [
-                                LetterStatus.QUEUED,
-                                LetterStatus.SENDING,
-                                LetterStatus.SENT,
-                                LetterStatus.ACKNOWLEDGED,
-                            ]
+                list(
+                    s.execute(
+                        select(m.Letter.status, func.count())
+                        .where(
+                            m.Letter.status.in_(
+                                [
+                                    LetterStatus.QUEUED,
+                                    LetterStatus.SENDING,
+                                    LetterStatus.SENT,
+                                    LetterStatus.ACKNOWLEDGED,
+                                ]
+                            )
                         )
-                    )
-                    .group_by(m.Letter.status)
-                ).tuples()
+                        .group_by(m.Letter.status)
+                    ).tuples()
+                )
             )
         with self._lock:
             self._state = replace(

@@ -2,8 +2,9 @@
 
 Reliable messaging (Digikoppeling osb-rm): a user message is sent, then resent with the
 same MessageId every RetryInterval until it is acknowledged, until Retries resends were
-made, or until PersistDuration has passed; then it expires. HTTP 503 and transport errors
-are recoverable; other 4xx answers are errors that retrying will not fix.
+made, or until PersistDuration (the message's TimeToLive) has passed; then it expires.
+Retries, RetryInterval and PersistDuration come from the connection's CPA. HTTP 503 and
+transport errors are recoverable; see :func:`classify_reply` for the other codes.
 """
 
 from __future__ import annotations
@@ -15,21 +16,28 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from console.db import models as m
 from console.db.database import Database
 from console.digikoppeling.ebms.mime import SOAP_ACTION, EbmsReceiveError, parse_http
+from console.digikoppeling.ebms.model import NS_SOAP, EbmsMessage
 from console.domain.lifecycle import LetterEvent
-from console.engine.letters import apply_letter_event, letters_of_batch, rows_affected
+from console.engine.letters import apply_batch_event, rows_affected
 from console.engine.signals import SignalProcessor
 from console.engine.transport import TransportFactory, TransportUnavailable
+from console.xml.parser import XmlInputError, parse_xml
 
 log = logging.getLogger(__name__)
 
 SIGNAL_RETRIES = 5
 SIGNAL_RETRY_SECONDS = 10
 LEASE = timedelta(minutes=5)  # a message in flight longer than this is taken back after a crash
+ATTEMPT_IN_FLIGHT = "sending"  # a DeliveryAttempt whose request has not returned yet
+INTERRUPTED = (
+    "De engine stopte tijdens deze poging (afgesloten of vastgelopen); het bericht is na de "
+    "herstart opnieuw verstuurd met dezelfde MessageId."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +54,7 @@ class Claimed:
     retries: int
     retry_interval: timedelta
     expires_at: datetime | None
+    attempt_id: int | None = None  # the DeliveryAttempt recorded before the request
 
 
 def _dutch_error(exc: Exception) -> str:
@@ -56,6 +65,65 @@ def _dutch_error(exc: Exception) -> str:
     if isinstance(exc, TransportUnavailable):
         return str(exc)
     return f"Verzending mislukt: {type(exc).__name__}: {exc}"
+
+
+def _soap_fault_code(reply: httpx.Response) -> str | None:
+    """The local part of a SOAP 1.1 ``faultcode`` in an error response, if there is one."""
+    if "xml" not in reply.headers.get("content-type", "").lower() or not reply.content:
+        return None
+    try:
+        root = parse_xml(reply.content, max_bytes=1_000_000)
+    except XmlInputError:
+        return None
+    code = root.findtext(f"{{{NS_SOAP}}}Body/{{{NS_SOAP}}}Fault/faultcode")
+    return code.strip().rsplit(":", 1)[-1] if code else None
+
+
+def classify_reply(
+    status: int | None, reply: httpx.Response | None, error: str | None
+) -> tuple[str, str | None, EbmsMessage | None]:
+    """``(outcome, Dutch error, MessageError in the body)`` for one delivery attempt.
+
+    Digikoppeling ebMS2 (HTTP binding): 2xx is accepted; a transport error and HTTP 503 are
+    recoverable (reliable-messaging retries go on); other 5xx follow SOAP 1.1: a Fault with
+    faultcode Client means the message itself is wrong (no retry), anything else is a
+    server-side problem that may pass (retry); 3xx and 4xx are errors (no retry). A
+    MessageError in an error response is the receiver's refusal and ends the message.
+    """
+    if status is None:
+        return "retry", error or "Geen antwoord van de ontvanger; nieuwe poging volgt.", None
+    if 200 <= status < 300:
+        return "accepted", None, None
+    signal: EbmsMessage | None = None
+    if reply is not None and reply.content and status >= 400:
+        try:
+            parsed = parse_http(
+                reply.headers.get("content-type", ""), reply.content, max_bytes=10_000_000
+            )
+        except EbmsReceiveError:
+            parsed = None
+        if parsed is not None and parsed.is_message_error:
+            signal = parsed
+    if signal is not None:
+        first = signal.errors[0] if signal.errors else None
+        code = first.code if first else "Unknown"
+        return "refused", f"De ontvanger weigerde het bericht (HTTP {status}, {code}).", signal
+    if status == 503:
+        return (
+            "retry",
+            "De ontvanger is tijdelijk niet beschikbaar (HTTP 503); nieuwe poging volgt.",
+            None,
+        )
+    if status >= 500:
+        fault = _soap_fault_code(reply) if reply is not None else None
+        if fault == "Client":
+            return (
+                "refused",
+                f"De ontvanger weigerde het bericht (HTTP {status}, SOAP Fault Client).",
+                None,
+            )
+        return "retry", f"De ontvanger gaf HTTP {status}; nieuwe poging volgt.", None
+    return "refused", f"De ontvanger weigerde het bericht (HTTP {status}).", None
 
 
 class Sender:
@@ -75,6 +143,11 @@ class Sender:
     def recover(self, now: datetime) -> int:
         """After a crash: messages left 'sending' are sent again (same MessageId)."""
         with self._db.session() as s:
+            s.execute(
+                update(m.DeliveryAttempt)
+                .where(m.DeliveryAttempt.outcome == ATTEMPT_IN_FLIGHT)
+                .values(outcome="interrupted", error=INTERRUPTED)
+            )
             n = rows_affected(
                 s.execute(
                     update(m.EbmsMessage)
@@ -110,6 +183,8 @@ class Sender:
                     )
                     .order_by(m.EbmsMessage.next_attempt_at)
                     .limit(limit)
+                    # The body (up to 100 MB) is loaded only for a message this engine claims.
+                    .options(defer(m.EbmsMessage.raw))
                 )
             )
             for msg in candidates:
@@ -130,14 +205,31 @@ class Sender:
                         update(m.EbmsMessage)
                         .where(m.EbmsMessage.id == msg.id, m.EbmsMessage.status == msg.status)
                         .values(
-                            status=m.EbmsStatus.SENDING, next_attempt_at=now + LEASE, updated_at=now
+                            status=m.EbmsStatus.SENDING,
+                            next_attempt_at=now + LEASE,
+                            updated_at=now,
+                            attempts=msg.attempts + 1,
                         )
                         .execution_options(synchronize_session=False)
                     )
                 )
                 if not got:
                     continue
-                url = self.endpoint_overrides.get(conn.id, conn.endpoint_url)
+                url = (
+                    self.endpoint_overrides.get(conn.id)
+                    or conn.endpoint_override
+                    or conn.endpoint_url
+                )
+                # The attempt is on record before the request; its outcome follows after.
+                attempt = m.DeliveryAttempt(
+                    ebms_message_id=msg.id,
+                    started_at=now,
+                    url=url,
+                    duration_ms=0,
+                    outcome=ATTEMPT_IN_FLIGHT,
+                )
+                s.add(attempt)
+                s.flush()
                 out.append(
                     Claimed(
                         msg.id,
@@ -145,13 +237,14 @@ class Sender:
                         conn.id,
                         msg.kind,
                         msg.batch_id,
-                        msg.attempts,
+                        msg.attempts + 1,
                         url,
                         msg.content_type,
                         msg.raw,
                         retries,
                         interval,
                         msg.expires_at,
+                        attempt.id,
                     )
                 )
                 if msg.batch_id and msg.attempts == 0:
@@ -177,14 +270,13 @@ class Sender:
             batch = s.scalar(select(m.Batch).where(m.Batch.batch_id == msg.batch_id))
             if batch is not None:
                 batch.status = m.BatchStatus.EXPIRED
-            for letter in letters_of_batch(s, msg.batch_id):
-                apply_letter_event(
-                    s,
-                    letter,
-                    LetterEvent.EXPIRED,
-                    now,
-                    detail=msg.error_detail + " U kunt het bericht opnieuw versturen.",
-                )
+            apply_batch_event(
+                s,
+                msg.batch_id,
+                LetterEvent.EXPIRED,
+                now,
+                detail=msg.error_detail + " U kunt het bericht opnieuw versturen.",
+            )
 
     def _deliver(self, c: Claimed) -> None:
         started = datetime.now(UTC)
@@ -204,31 +296,21 @@ class Sender:
             error = _dutch_error(exc)
         duration_ms = int((time.perf_counter() - t0) * 1000)
         now = datetime.now(UTC)
-        if status is not None and 200 <= status < 300:
-            outcome = "accepted"
-        elif status == 503 or status is None or (status is not None and status >= 500):
-            outcome = "retry"
-            error = error or f"De ontvanger gaf HTTP {status}; nieuwe poging volgt."
-        else:
-            outcome = "refused"
-            error = f"De ontvanger weigerde het bericht (HTTP {status})."
+        outcome, error, signal = classify_reply(status, reply, error)
 
         with self._db.session() as s:
-            msg = s.get(m.EbmsMessage, c.id)
+            msg = s.get(m.EbmsMessage, c.id, options=[defer(m.EbmsMessage.raw)])
             assert msg is not None
-            msg.attempts = c.attempts + 1
             msg.updated_at = now
-            s.add(
-                m.DeliveryAttempt(
-                    ebms_message_id=c.id,
-                    started_at=started,
-                    url=c.url,
-                    http_status=status,
-                    error=error,
-                    duration_ms=duration_ms,
-                    outcome=outcome,
-                )
-            )
+            attempt = s.get(m.DeliveryAttempt, c.attempt_id) if c.attempt_id else None
+            if attempt is None:
+                attempt = m.DeliveryAttempt(ebms_message_id=c.id, url=c.url)
+                s.add(attempt)
+            attempt.started_at = started
+            attempt.http_status = status
+            attempt.error = error
+            attempt.duration_ms = duration_ms
+            attempt.outcome = outcome
             if outcome == "accepted":
                 msg.error_detail = None
                 if c.kind is m.EbmsKind.USER:
@@ -261,6 +343,9 @@ class Sender:
 
         if outcome == "accepted" and reply is not None and reply.content:
             self._sync_reply(reply)
+        elif signal is not None and reply is not None:
+            # A MessageError in an error response: recorded like any other (the message fails).
+            self._signals.process(signal, reply.content, reply.headers.get("content-type", ""))
 
     def _letters_event(
         self, s: Session, c: Claimed, event: LetterEvent, now: datetime, detail: str
@@ -271,8 +356,7 @@ class Sender:
             batch = s.scalar(select(m.Batch).where(m.Batch.batch_id == c.batch_id))
             if batch is not None and batch.status in (m.BatchStatus.QUEUED, m.BatchStatus.SENDING):
                 batch.status = m.BatchStatus.SENT
-        for letter in letters_of_batch(s, c.batch_id):
-            apply_letter_event(s, letter, event, now, detail=detail, quiet_if_illegal=True)
+        apply_batch_event(s, c.batch_id, event, now, detail=detail)
 
     def _sync_reply(self, reply: httpx.Response) -> None:
         """A synchronous signal (mshSignalsOnly): an Acknowledgment or MessageError in the body."""

@@ -12,16 +12,16 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from console.berichtenbox.result import BatchResult, ResultParseError, parse_result
 from console.db import models as m
 from console.db.database import Database
 from console.digikoppeling.ebms.model import EbmsMessage
-from console.domain.ebms_errors import explain_ebms_error
+from console.domain.ebms_errors import EbmsErrorCode, explain_ebms_error
 from console.domain.lifecycle import LetterEvent, LetterStatus
 from console.domain.verwerkingscode import VerwerkingsCode, explain, explain_stadium
-from console.engine.letters import apply_letter_event, letters_of_batch
+from console.engine.letters import apply_batch_event, apply_letter_event, letters_of_batch
 
 log = logging.getLogger(__name__)
 
@@ -119,10 +119,12 @@ class SignalProcessor:
         if not message_id:
             return None
         return s.scalar(
-            select(m.EbmsMessage).where(
+            select(m.EbmsMessage)
+            .where(
                 m.EbmsMessage.message_id == message_id,
                 m.EbmsMessage.direction == m.EbmsDirection.OUT,
             )
+            .options(defer(m.EbmsMessage.raw))  # the body is not needed, and may be 100 MB
         )
 
     def _acknowledged(self, s: Session, ref: str, row: m.EbmsMessage) -> None:
@@ -142,18 +144,15 @@ class SignalProcessor:
             batch = s.scalar(select(m.Batch).where(m.Batch.batch_id == out.batch_id))
             if batch is not None and batch.status is not m.BatchStatus.RESULT:
                 batch.status = m.BatchStatus.ACKNOWLEDGED
-            for letter in letters_of_batch(s, out.batch_id):
-                # The result may overtake the acknowledgment; the ack is still evidence.
-                apply_letter_event(
-                    s,
-                    letter,
-                    LetterEvent.ACKNOWLEDGED,
-                    now,
-                    detail=f"Ontvangst bevestigd door Logius (ebMS Acknowledgment {row.message_id}).",
-                    quiet_if_illegal=True,
-                )
-                if letter.acknowledged_at is None:
-                    letter.acknowledged_at = now
+            # The result may overtake the acknowledgment; the ack is still evidence.
+            apply_batch_event(
+                s,
+                out.batch_id,
+                LetterEvent.ACKNOWLEDGED,
+                now,
+                detail=f"Ontvangst bevestigd door Logius (ebMS Acknowledgment {row.message_id}).",
+                mark_acknowledged=True,
+            )
 
     def _message_error(self, s: Session, msg: EbmsMessage, row: m.EbmsMessage) -> None:
         now = datetime.now(UTC)
@@ -171,23 +170,23 @@ class SignalProcessor:
             log.warning("MessageError %s voor onbekend bericht %s", code, ref)
             return
         row.batch_id = out.batch_id
-        out.status = m.EbmsStatus.FAILED
+        # TimeToLiveExpired: the receiver got it too late; the message ends as expired.
+        expired = code == EbmsErrorCode.TIME_TO_LIVE_EXPIRED
+        out.status = m.EbmsStatus.EXPIRED if expired else m.EbmsStatus.FAILED
         out.error_code = code
         out.error_detail = detail
         out.next_attempt_at = None
         if out.batch_id:
             batch = s.scalar(select(m.Batch).where(m.Batch.batch_id == out.batch_id))
             if batch is not None:
-                batch.status = m.BatchStatus.FAILED
-            for letter in letters_of_batch(s, out.batch_id):
-                apply_letter_event(
-                    s,
-                    letter,
-                    LetterEvent.MESSAGE_ERROR,
-                    now,
-                    detail=f"[{code}] {detail}",
-                    quiet_if_illegal=True,
-                )
+                batch.status = m.BatchStatus.EXPIRED if expired else m.BatchStatus.FAILED
+            apply_batch_event(
+                s,
+                out.batch_id,
+                LetterEvent.EXPIRED if expired else LetterEvent.MESSAGE_ERROR,
+                now,
+                detail=f"[{code}] {detail}",
+            )
 
     def _result(self, s: Session, msg: EbmsMessage, row: m.EbmsMessage) -> str | None:
         now = datetime.now(UTC)

@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import ssl
 import threading
+from datetime import UTC, datetime
 
 import httpx
+from sqlalchemy import select
 
 from console.db.database import Database
 from console.db.models import Connection
+from console.db.models_certificates import Certificate, TrustAnchor
 from console.digikoppeling import tls
+from console.domain.oin import strip_party_prefix
+from console.secrets.certificates import format_date
 from console.secrets.store import SecretStore
 
 
@@ -27,20 +32,33 @@ class TransportFactory:
         self._secrets = secrets
         self._timeout = timeout
         self._clients: dict[int, httpx.Client] = {}
+        self._expires: dict[int, datetime] = {}  # a cached client is dropped once its cert expires
         self._lock = threading.Lock()
 
     def client_for(self, connection_id: int) -> httpx.Client:
         with self._lock:
             client = self._clients.get(connection_id)
+            expires = self._expires.get(connection_id)
+            if client is not None and expires is not None and datetime.now(UTC) >= expires:
+                self._clients.pop(connection_id).close()
+                client = None
             if client is None:
-                client = tls.http_client(self._context(connection_id), timeout=self._timeout)
+                ctx, expires = self._context(connection_id)
+                client = tls.http_client(ctx, timeout=self._timeout)
                 self._clients[connection_id] = client
+                if expires is not None:
+                    self._expires[connection_id] = expires
             return client
+
+    def context_for(self, connection_id: int) -> ssl.SSLContext:
+        """A fresh client TLS context for the connection (the connection test uses it)."""
+        return self._context(connection_id)[0]
 
     def forget(self, connection_id: int) -> None:
         """Drop a cached client, e.g. after a certificate change."""
         with self._lock:
             client = self._clients.pop(connection_id, None)
+            self._expires.pop(connection_id, None)
         if client is not None:
             client.close()
 
@@ -50,7 +68,8 @@ class TransportFactory:
         for c in clients:
             c.close()
 
-    def _context(self, connection_id: int) -> ssl.SSLContext:
+    def _context(self, connection_id: int) -> tuple[ssl.SSLContext, datetime | None]:
+        expires: datetime | None = None
         with self._db.session() as s:
             conn = s.get(Connection, connection_id)
             if conn is None:
@@ -61,6 +80,21 @@ class TransportFactory:
                 conn.client_key_ref,
                 conn.trust_pem,
             )
+            record = s.get(Certificate, conn.certificate_id) if conn.certificate_id else None
+            if record is not None:  # a certificate from the Certificaten page (issue 7)
+                cert, key_ref, expires = (
+                    record.cert_pem + record.chain_pem,
+                    record.key_ref,
+                    record.not_after,
+                )
+                _refuse_unusable(name, record, strip_party_prefix(conn.from_party_id))
+            anchors = s.scalars(
+                select(TrustAnchor.cert_pem)
+                .where(TrustAnchor.environment == conn.environment)
+                .order_by(TrustAnchor.id)
+            ).all()
+            if anchors:  # the environment's trust store wins over a per-connection trust
+                trust = "".join(anchors)
         if not cert or not key_ref:
             raise TransportUnavailable(
                 f"Koppeling {name} heeft geen clientcertificaat. Importeer het certificaat bij "
@@ -77,4 +111,26 @@ class TransportFactory:
                 f"Koppeling {name} heeft geen vertrouwde servercertificaten. Voeg ze toe bij "
                 "Certificaten."
             )
-        return tls.client_context(cert.encode(), key.encode(), trust.encode())
+        return tls.client_context(cert.encode(), key.encode(), trust.encode()), expires
+
+
+def _refuse_unusable(name: str, record: Certificate, cpa_oin: str) -> None:
+    """An expired or not yet valid certificate, or one with another OIN, is never used."""
+    now = datetime.now(UTC)
+    if now >= record.not_after:
+        raise TransportUnavailable(
+            f"Het certificaat van koppeling {name} is verlopen op {format_date(record.not_after)}. "
+            "Er wordt niets verstuurd tot u een nieuw certificaat importeert bij Certificaten."
+        )
+    if now < record.not_before:
+        raise TransportUnavailable(
+            f"Het certificaat van koppeling {name} is pas geldig vanaf "
+            f"{format_date(record.not_before)}. Er wordt tot dan niets verstuurd."
+        )
+    if record.oin != cpa_oin:
+        raise TransportUnavailable(
+            f"Het OIN in het certificaat van koppeling {name} ({record.oin or 'geen'}) is niet "
+            f"het OIN van de CPA ({cpa_oin}). Logius zou de berichten weigeren met "
+            "OinInCPAKomtNietOvereenMetOinInBericht. Koppel het juiste certificaat bij "
+            "Certificaten."
+        )

@@ -57,7 +57,16 @@ _BACKEND_NAMES = {
 }
 
 
+def _effective_backend(backend: KeyringBackend) -> KeyringBackend:
+    """The backend that really stores: a chainer writes to its first (highest) backend."""
+    chained = getattr(backend, "backends", None)
+    if type(backend).__module__.startswith("keyring.backends.chainer") and chained:
+        return _effective_backend(chained[0])
+    return backend
+
+
 def _backend_label(backend: KeyringBackend) -> str:
+    backend = _effective_backend(backend)
     module = type(backend).__module__
     for prefix, label in _BACKEND_NAMES.items():
         if module.startswith(prefix):
@@ -159,6 +168,11 @@ def keyring_works(backend: KeyringBackend, service: str = DEFAULT_SERVICE) -> bo
     """Whether *backend* really stores and returns a value (a probe set, get and delete)."""
     try:
         if backend.priority < 1:  # fail.Keyring, null.Keyring, an empty chainer
+            return False
+        writer = _effective_backend(backend)
+        if type(writer).__module__.startswith("keyrings.alt"):
+            # keyrings.alt keeps secrets in files (some in plain text): never a key store.
+            log.warning("Sleutelbos %s bewaart in bestanden; niet gebruikt", type(writer).__name__)
             return False
         probe_name = f"probe-{uuid.uuid4()}"
         probe_value = uuid.uuid4().hex

@@ -82,6 +82,7 @@ class TimelineEntry:
     detail: str = ""
     code: str | None = None  # original code, shown small beside the explanation
     raw_ref: int | None = None  # ebms_messages.id of the raw exchange, if any
+    actor: str = ""  # who or what did it (a user, "engine", "import")
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,8 +100,24 @@ class SubmittedLetter:
 
 
 @dataclass(frozen=True, slots=True)
+class FlowKey:
+    """A berichtstroom as the message log and the dashboard see it: an organisation sending
+    one berichttype."""
+
+    organisation_id: int
+    berichttype: str
+
+
+@dataclass(frozen=True, slots=True)
 class LetterQuery:
-    """A filter for the message log; ``search`` is what the user typed in the search box."""
+    """A filter for the message log; ``search`` is what the user typed in the search box.
+
+    Every field narrows (they combine with AND). ``status`` is one status, ``statuses`` a group
+    of them (used together, a letter must be in both). ``created_from`` is inclusive,
+    ``created_to`` exclusive. ``flow`` sets organisation and berichttype at once.
+    ``no_result_hours``: acknowledged by Logius more than that many hours ago and still
+    without a result.
+    """
 
     search: str = ""
     status: LetterStatus | None = None
@@ -108,6 +125,31 @@ class LetterQuery:
     organisation_id: int | None = None
     sort_key: str = "created_at"  # one of LetterQuery.SORT_KEYS
     descending: bool = True
+    statuses: tuple[LetterStatus, ...] = ()
+    berichttype: str | None = None
+    referentie: str | None = None
+    batch_or_bericht_id: str | None = None
+    flow: FlowKey | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    no_result_hours: int | None = None
+
+    @property
+    def is_filtered(self) -> bool:
+        """Anything narrows the list (the sort order does not count)."""
+        return bool(
+            self.search.strip()
+            or self.status is not None
+            or self.verwerkings_code is not None
+            or self.statuses
+            or self.berichttype
+            or self.referentie
+            or self.batch_or_bericht_id
+            or self.flow is not None
+            or self.created_from is not None
+            or self.created_to is not None
+            or self.no_result_hours is not None
+        )
 
     SORT_KEYS = (
         "created_at",

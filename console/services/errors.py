@@ -26,3 +26,16 @@ class NoActiveConnection(ServiceError):
             "Er is geen actieve koppeling. Stel een koppeling in bij Organisaties, of start met "
             "de demo-werkruimte."
         )
+
+
+class ConfigRefused(ServiceError):
+    """A configuration change that was refused; nothing was stored. ``issues`` name the fields."""
+
+    def __init__(self, what: str, issues: list[FieldIssue]) -> None:
+        self.issues = issues
+        lines = "\n".join(f"- {i.message}" for i in issues if i.blocking)
+        super().__init__(f"{what} is niet opgeslagen:\n{lines}")
+
+
+class DeleteRefused(ServiceError):
+    """Deleting would lose history (letters refer to it); the message says what to do instead."""

@@ -6,7 +6,7 @@ import hashlib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -14,7 +14,6 @@ from console.db import models as m
 from console.db.database import Database
 from console.db.repositories import LetterFilter, LetterRepository
 from console.domain.bsn import mask_bsn
-from console.domain.ebms_errors import explain_ebms_error
 from console.domain.ids import is_guid, new_guid
 from console.domain.letter import (
     FieldIssue,
@@ -30,32 +29,16 @@ from console.services.dto import (
     LetterQuery,
     LetterRow,
     SubmittedLetter,
-    TimelineEntry,
 )
 from console.services.errors import LetterRefused, NotFound
+from console.services.preflight import PreflightService
+from console.services.timeline import batch_exchanges, build_timeline
 from console.services.workspace import WorkspaceService
 from console.xml.parser import pretty_xml
 
 _NINE_DIGITS = re.compile(r"^\d{9}$")
 
-_EVENT_TITLES = {
-    "created": "Aangemaakt",
-    "queued": "In de wachtrij gezet",
-    "batched": "In een batch gezet",
-    "claim": "In een batch gezet",
-    "http_accepted": "Aangeboden bij Logius",
-    "transport_error": "Verzending mislukt, wordt opnieuw geprobeerd",
-    "acknowledged": "Ontvangst bevestigd door Logius",
-    "message_error": "Foutmelding van Logius (ebMS)",
-    "expired": "Verlopen zonder bevestiging",
-    "result": "Resultaat van MijnOverheid",
-    "result_again": "Resultaat nogmaals ontvangen",
-    "result_unknown": "Onbekend resultaat ontvangen",
-    "resend": "Opnieuw in de wachtrij",
-    "mark_paper": "Per post verstuurd",
-}
-
-_SORT_COLUMNS = {
+SORT_COLUMNS = {
     "created_at": "created_at",
     "organisation": "organisation_id",
     "berichttype": "berichttype",
@@ -66,13 +49,32 @@ _SORT_COLUMNS = {
 }
 
 
-def filter_for(query: LetterQuery) -> LetterFilter:
-    """Understand what was typed: nine digits is a BSN, a GUID a BatchID/BerichtID, else text."""
+def filter_for(query: LetterQuery, *, now: datetime | None = None) -> LetterFilter:
+    """Understand what was typed: nine digits is a BSN, a GUID a BatchID/BerichtID, else text.
+
+    The other fields of *query* map one to one (a flow sets organisation and berichttype).
+    """
     text = query.search.strip()
+    status: LetterStatus | frozenset[LetterStatus] | None = query.status
+    if query.statuses:
+        group = frozenset(query.statuses)
+        if query.status is not None:
+            group = group & {query.status}
+        status = group  # an empty group matches no letter
     f = LetterFilter(
-        status=query.status,
+        status=status,
         verwerkings_code=query.verwerkings_code,
-        organisation_id=query.organisation_id,
+        organisation_id=query.flow.organisation_id if query.flow else query.organisation_id,
+        berichttype=query.flow.berichttype if query.flow else (query.berichttype or None),
+        referentie=query.referentie or None,
+        batch_or_bericht_id=(query.batch_or_bericht_id or "").strip().lower() or None,
+        created_from=query.created_from,
+        created_to=query.created_to,
+        acknowledged_before=(
+            (now or datetime.now(UTC)) - timedelta(hours=query.no_result_hours)
+            if query.no_result_hours is not None
+            else None
+        ),
     )
     if not text:
         return f
@@ -91,15 +93,31 @@ class LetterService:
         *,
         limits: LetterLimits | None = None,
         on_submitted: Callable[[], None] | None = None,
+        send_checks: Callable[[int, int], list[FieldIssue]] | None = None,
+        preflight: PreflightService | None = None,
+        guard: Callable[[LetterDraft, int | None, int], list[FieldIssue]] | None = None,
     ) -> None:
         self._db = db
         self._workspace = workspace
         self.limits = limits or LetterLimits()
         self._on_submitted = on_submitted
+        # (connection_id, organisation_id) -> blocking problems, e.g. an expired certificate
+        self._send_checks = send_checks
+        self.preflight = preflight  # when set, validate() is the full preflight (issue 4)
+        # (draft, connection_id or None for the active one, organisation_id) -> the production
+        # guard's issues: test OINs/BSNs in production, inactive set-ups (issue 5)
+        self._guard = guard
 
     # --- compose and submit ---
     def validate(self, draft: LetterDraft, organisation_id: int | None = None) -> list[FieldIssue]:
-        issues = validate_letter(draft, self.limits)
+        guarded = (
+            self._guard(draft, None, organisation_id)
+            if self._guard is not None and organisation_id is not None
+            else []
+        )
+        if self.preflight is not None:
+            return [*self.preflight.check_one(draft, organisation_id).issues, *guarded]
+        issues = validate_letter(draft, self.limits) + guarded
         if organisation_id is not None and draft.berichttype and len(draft.berichttype) <= 8:
             known = {b.code: b for b in self._workspace.berichttypes(organisation_id)}
             bt = known.get(draft.berichttype)
@@ -132,6 +150,10 @@ class LetterService:
         if any(i.blocking for i in issues):
             raise LetterRefused(issues)
         connection_id = self._workspace.connection_id_for(organisation_id)
+        if self._send_checks is not None:
+            blocking = [i for i in self._send_checks(connection_id, organisation_id) if i.blocking]
+            if blocking:
+                raise LetterRefused(blocking)
         now = datetime.now(UTC)
         with self._db.session() as s:
             letter = m.Letter(
@@ -189,11 +211,20 @@ class LetterService:
         with self._db.session() as s:
             return LetterRepository(s).count(filter_for(query))
 
-    def ids(self, query: LetterQuery) -> list[int]:
-        column = _SORT_COLUMNS.get(query.sort_key, "created_at")
+    def ids(self, query: LetterQuery) -> Sequence[int]:
+        """Every matching id, sorted in SQL; a compact array (8 bytes an id) for millions."""
+        column = SORT_COLUMNS.get(query.sort_key, "created_at")
         with self._db.session() as s:
-            return LetterRepository(s).ids(
+            return LetterRepository(s).id_array(
                 filter_for(query), order_by=column, descending=query.descending
+            )
+
+    def first_ids(self, query: LetterQuery, limit: int = 1000) -> tuple[int, Sequence[int]]:
+        """The exact count and the first *limit* ids: the log paints before the full list."""
+        column = SORT_COLUMNS.get(query.sort_key, "created_at")
+        with self._db.session() as s:
+            return LetterRepository(s).first_ids(
+                filter_for(query), order_by=column, descending=query.descending, limit=limit
             )
 
     def rows(self, ids: Sequence[int]) -> list[LetterRow]:
@@ -209,41 +240,8 @@ class LetterService:
                 raise NotFound(f"Bericht {letter_id} bestaat niet.")
             org = s.get(m.Organisation, letter.organisation_id)
             row = _row(letter, org.name if org else "")
-            events = list(
-                s.scalars(
-                    select(m.LetterEventRecord)
-                    .where(m.LetterEventRecord.letter_id == letter_id)
-                    .order_by(m.LetterEventRecord.at, m.LetterEventRecord.id)
-                )
-            )
-            exchanges = (
-                list(
-                    s.scalars(
-                        select(m.EbmsMessage)
-                        .where(m.EbmsMessage.batch_id == letter.batch_id)
-                        .order_by(m.EbmsMessage.created_at, m.EbmsMessage.id)
-                    )
-                )
-                if letter.batch_id
-                else []
-            )
-            timeline = [_event_entry(e) for e in events] + [_exchange_entry(x) for x in exchanges]
-            for x in exchanges:
-                for a in x.delivery_attempts:
-                    timeline.append(
-                        TimelineEntry(
-                            at=a.started_at,
-                            kind="attempt",
-                            title=f"Verzendpoging naar {a.url}",
-                            detail=(
-                                f"HTTP {a.http_status}, {a.duration_ms} ms"
-                                if a.http_status is not None
-                                else (a.error or "geen antwoord")
-                            ),
-                            raw_ref=x.id,
-                        )
-                    )
-            timeline.sort(key=lambda t: t.at)
+            timeline = build_timeline(s, letter)
+            exchanges = batch_exchanges(s, letter.batch_id)
             expl = explain(letter.verwerkings_code) if letter.verwerkings_code else None
             next_step = expl.next_step if expl else _next_step_for(letter.status)
             return LetterDetail(
@@ -342,31 +340,3 @@ def _next_step_for(status: LetterStatus) -> str:
         LetterStatus.FAILED: "Lees de foutmelding, herstel de oorzaak en verstuur opnieuw.",
         LetterStatus.EXPIRED: "Controleer de verbinding met Logius en verstuur opnieuw.",
     }.get(status, "")
-
-
-def _event_entry(e: m.LetterEventRecord) -> TimelineEntry:
-    return TimelineEntry(
-        at=e.at, kind=e.kind, title=_EVENT_TITLES.get(e.kind, e.kind), detail=e.detail
-    )
-
-
-def _exchange_entry(x: m.EbmsMessage) -> TimelineEntry:
-    direction = "verstuurd" if x.direction is m.EbmsDirection.OUT else "ontvangen"
-    titles = {
-        m.EbmsKind.USER: f"ebMS-bericht {x.action} {direction}",
-        m.EbmsKind.ACK: f"Ontvangstbevestiging (Acknowledgment) {direction}",
-        m.EbmsKind.ERROR: f"Foutmelding (MessageError) {direction}",
-    }
-    detail = f"MessageId {x.message_id}"
-    code = None
-    if x.kind is m.EbmsKind.ERROR and x.error_code:
-        code = x.error_code
-        detail = explain_ebms_error(x.error_code).explanation + " " + detail
-    return TimelineEntry(
-        at=x.created_at,
-        kind=f"ebms_{x.kind.value}_{x.direction.value}",
-        title=titles.get(x.kind, f"ebMS {x.kind.value} {direction}"),
-        detail=detail,
-        code=code,
-        raw_ref=x.id,
-    )

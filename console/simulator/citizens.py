@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from console.domain.test_citizens import is_simulator_test_bsn
+
 
 class CitizenState(StrEnum):
     SUBSCRIBED = "subscribed"  # actieve Berichtenbox, geabonneerd op de organisatie
@@ -71,5 +73,16 @@ def state_for(bsn: str) -> CitizenState:
     return found.state if found else CitizenState.NO_BOX
 
 
+def effective_state(bsn: str, override: str | None) -> CitizenState:
+    """The state for one organisation: its override if set, else the fixed population."""
+    if override is not None:
+        try:
+            return CitizenState(override)
+        except ValueError:
+            pass
+    return state_for(bsn)
+
+
 def is_simulator_bsn(bsn: str) -> bool:
-    return bsn in _BY_BSN
+    # One list for the simulator and the production guard (a test keeps it equal to _BY_BSN).
+    return is_simulator_test_bsn(bsn)

@@ -15,7 +15,7 @@ from console.berichtenbox.batch import BatchLetter, BatchRequest, parse_berichte
 from console.berichtenbox.result import BatchResult, LetterResult
 from console.domain.ids import NIL_GUID
 from console.domain.verwerkingscode import VerwerkingsCode as C
-from console.simulator.citizens import CitizenState, state_for
+from console.simulator.citizens import CitizenState, effective_state
 from console.simulator.state import SimulatorStateStore
 from console.xml import find_local, parse_xml
 from console.xml.schemas import SchemaRegistry
@@ -71,7 +71,7 @@ def process_batch(
     now: datetime,
     limits: GlobeLimits | None = None,
 ) -> BatchResult:
-    limits = limits or GlobeLimits()
+    limits = limits or GlobeLimits(bijlagen_max_bytes=int(store.setting("bijlagen_max_bytes")))
     issues = schemas.validate(payload, REQUEST_SCHEMA)
     if issues:
         return _whole_batch(_batch_id_of(payload), from_party_oin, C.XML_VALIDATIE, 1, now)
@@ -83,11 +83,15 @@ def process_batch(
     active_types = store.berichttypes(req.bericht_leverancier_id)
     results: list[LetterResult] = []
     for letter in req.letters:
-        code, stadium = _letter_code(req, letter, active_types, limits, now)
-        if code is not C.BERICHT_BESTAAT_AL and not store.claim_bericht_id(
-            letter.bericht_id, req.batch_id
-        ):
+        # GLOBE stores only what it delivered: a letter refused for a cause that was fixed
+        # may come again with the same BerichtID; a stored one gets BerichtBestaatAl.
+        if store.has_bericht_id(letter.bericht_id):
             code, stadium = C.BERICHT_BESTAAT_AL, "NA"
+        else:
+            override = store.citizen_override(req.bericht_leverancier_id, letter.bsn)
+            code, stadium = _letter_code(req, letter, active_types, limits, now, override)
+            if code is C.VERWERKT and not store.claim_bericht_id(letter.bericht_id, req.batch_id):
+                code, stadium = C.BERICHT_BESTAAT_AL, "NA"
         results.append(LetterResult(letter.bericht_id, letter.berichttype, code.value, stadium))
     counts = Counter(r.code for r in results)
     return BatchResult(
@@ -114,6 +118,7 @@ def _letter_code(
     active_types: set[str],
     limits: GlobeLimits,
     now: datetime,
+    override: str | None = None,
 ) -> tuple[C, str]:
     if req.aanmaak_datum < now - DATE_WINDOW:
         return C.AANMAAKDATUM_TE_OUD, "NA"
@@ -123,7 +128,7 @@ def _letter_code(
         return C.BERICHTTYPE_NIET_ONDERSTEUND, "ValidatieBerichtType"
     if sum(len(a.content) for a in letter.attachments) > limits.bijlagen_max_bytes:
         return C.BIJLAGE_TE_GROOT, "NA"
-    state = state_for(letter.bsn)
+    state = effective_state(letter.bsn, override)
     if state is CitizenState.SUBSCRIBED:
         return C.VERWERKT, "NA"
     if state is CitizenState.TECHNICAL_FAULT:

@@ -43,6 +43,34 @@ CREATE TABLE IF NOT EXISTS bericht_ids (
     bericht_id TEXT PRIMARY KEY,
     batch_id TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS citizen_states (
+    organisation_oin TEXT NOT NULL,
+    bsn TEXT NOT NULL,
+    state TEXT NOT NULL,
+    changed_at TEXT NOT NULL,
+    PRIMARY KEY (organisation_oin, bsn)
+);
+CREATE TABLE IF NOT EXISTS sim_settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS abs_requests (
+    verzoek_id TEXT NOT NULL,
+    organisation_oin TEXT NOT NULL,
+    soort TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    bsn_count INTEGER NOT NULL,
+    answer_entries INTEGER,
+    answer_message_id TEXT,
+    problem TEXT
+);
+CREATE TABLE IF NOT EXISTS wus_calls (
+    at TEXT NOT NULL,
+    organisation_oin TEXT NOT NULL,
+    berichttype TEXT NOT NULL,
+    bsn_count INTEGER NOT NULL,
+    outcome TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS pushes (
     message_id TEXT PRIMARY KEY,
     kind TEXT NOT NULL,
@@ -78,6 +106,43 @@ class ReceivedBatch:
     valid: bool
     path: str
     result_summary: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CitizenOverride:
+    organisation_oin: str
+    bsn: str
+    state: str
+    changed_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AbsRequestRecord:
+    verzoek_id: str
+    organisation_oin: str
+    soort: str
+    received_at: datetime
+    bsn_count: int
+    answer_entries: int | None
+    answer_message_id: str | None
+    problem: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class WusCall:
+    at: datetime
+    organisation_oin: str
+    berichttype: str
+    bsn_count: int
+    outcome: str
+
+
+# Simulator settings (changeable while it runs, e.g. from the CLI) and their defaults.
+SETTING_DEFAULTS: dict[str, float] = {
+    "result_delay_seconds": -1.0,  # -1: the value the simulator was started with
+    "abs_delay_seconds": 2.0,
+    "bijlagen_max_bytes": 500_000,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +219,119 @@ class SimulatorStateStore:
             ).fetchall()
         return {r[0] for r in rows}
 
+    def all_berichttypes(self) -> dict[str, list[str]]:
+        with self._conn() as c:
+            rows = c.execute(
+                "SELECT organisation_oin, code FROM berichttypes ORDER BY organisation_oin, code"
+            ).fetchall()
+        out: dict[str, list[str]] = {}
+        for oin, code in rows:
+            out.setdefault(oin, []).append(code)
+        return out
+
+    def parties(self) -> list[PartyRegistration]:
+        with self._conn() as c:
+            rows = c.execute("SELECT * FROM parties ORDER BY party_oin").fetchall()
+        return [
+            PartyRegistration(r[0], r[1], r[2], r[3], bool(r[4]), tuple(json.loads(r[5])))
+            for r in rows
+        ]
+
+    # --- citizens per organisation (overrides of the fixed population) ---
+    def set_citizen_state(self, organisation_oin: str, bsn: str, state: str) -> None:
+        with self._lock, self._conn() as c:
+            c.execute(
+                "INSERT OR REPLACE INTO citizen_states VALUES (?, ?, ?, ?)",
+                (organisation_oin, bsn, state, _now()),
+            )
+
+    def clear_citizen_state(self, organisation_oin: str, bsn: str) -> None:
+        with self._lock, self._conn() as c:
+            c.execute(
+                "DELETE FROM citizen_states WHERE organisation_oin = ? AND bsn = ?",
+                (organisation_oin, bsn),
+            )
+
+    def citizen_override(self, organisation_oin: str, bsn: str) -> str | None:
+        with self._conn() as c:
+            row = c.execute(
+                "SELECT state FROM citizen_states WHERE organisation_oin = ? AND bsn = ?",
+                (organisation_oin, bsn),
+            ).fetchone()
+        return row[0] if row else None
+
+    def citizen_overrides(self, organisation_oin: str | None = None) -> list[CitizenOverride]:
+        query = "SELECT * FROM citizen_states"
+        args: tuple[str, ...] = ()
+        if organisation_oin is not None:
+            query += " WHERE organisation_oin = ?"
+            args = (organisation_oin,)
+        with self._conn() as c:
+            rows = c.execute(query + " ORDER BY organisation_oin, bsn", args).fetchall()
+        return [CitizenOverride(r[0], r[1], r[2], datetime.fromisoformat(r[3])) for r in rows]
+
+    # --- settings ---
+    def setting(self, key: str) -> float:
+        with self._conn() as c:
+            row = c.execute("SELECT value FROM sim_settings WHERE key = ?", (key,)).fetchone()
+        return float(row[0]) if row else SETTING_DEFAULTS[key]
+
+    def set_setting(self, key: str, value: float) -> None:
+        if key not in SETTING_DEFAULTS:
+            raise ValueError(f"Onbekende simulatorinstelling {key}.")
+        with self._lock, self._conn() as c:
+            c.execute("INSERT OR REPLACE INTO sim_settings VALUES (?, ?)", (key, str(value)))
+
+    def settings(self) -> dict[str, float]:
+        return {key: self.setting(key) for key in SETTING_DEFAULTS}
+
+    # --- AbonnementService and WUS log ---
+    def record_abs_request(self, rec: AbsRequestRecord) -> None:
+        with self._lock, self._conn() as c:
+            c.execute(
+                "INSERT INTO abs_requests VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    rec.verzoek_id,
+                    rec.organisation_oin,
+                    rec.soort,
+                    rec.received_at.isoformat(),
+                    rec.bsn_count,
+                    rec.answer_entries,
+                    rec.answer_message_id,
+                    rec.problem,
+                ),
+            )
+
+    def abs_requests(self) -> list[AbsRequestRecord]:
+        with self._conn() as c:
+            rows = c.execute("SELECT * FROM abs_requests ORDER BY received_at").fetchall()
+        return [
+            AbsRequestRecord(r[0], r[1], r[2], datetime.fromisoformat(r[3]), *r[4:]) for r in rows
+        ]
+
+    def record_wus_call(self, call: WusCall) -> None:
+        with self._lock, self._conn() as c:
+            c.execute(
+                "INSERT INTO wus_calls VALUES (?, ?, ?, ?, ?)",
+                (
+                    call.at.isoformat(),
+                    call.organisation_oin,
+                    call.berichttype,
+                    call.bsn_count,
+                    call.outcome,
+                ),
+            )
+
+    def wus_calls(self) -> list[WusCall]:
+        with self._conn() as c:
+            rows = c.execute("SELECT * FROM wus_calls ORDER BY at").fetchall()
+        return [WusCall(datetime.fromisoformat(r[0]), r[1], r[2], r[3], r[4]) for r in rows]
+
+    def pushes_by_status(self) -> dict[str, int]:
+        with self._conn() as c:
+            rows = c.execute("SELECT status, count(*) FROM pushes GROUP BY status").fetchall()
+        return {r[0]: int(r[1]) for r in rows}
+
     # --- duplicate elimination ---
     def remember_message(self, message_id: str) -> bool:
         """Record an inbound MessageId; False when it was seen before (a duplicate)."""
@@ -196,6 +374,14 @@ class SimulatorStateStore:
             )
             for r in rows
         ]
+
+    def has_bericht_id(self, bericht_id: str) -> bool:
+        """GLOBE already stored a letter with this BerichtID."""
+        with self._conn() as c:
+            row = c.execute(
+                "SELECT 1 FROM bericht_ids WHERE bericht_id = ?", (bericht_id,)
+            ).fetchone()
+        return row is not None
 
     def claim_bericht_id(self, bericht_id: str, batch_id: str) -> bool:
         """Store a BerichtID; False when GLOBE already has it (BerichtBestaatAl)."""

@@ -51,6 +51,10 @@ class LetterDetailWidget(QFrame):
 
     #: The user wants the raw XML of a timeline step: (raw_ref, step title).
     rawRequested = Signal(int, str)
+    #: The user wants to see this letter's BSN in full (asks a reason first).
+    revealRequested = Signal(int)
+    #: The user wants the evidence pack (PDF and raw exchanges) of this letter.
+    evidenceRequested = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -115,6 +119,30 @@ class LetterDetailWidget(QFrame):
         self.facts_label = _muted(QLabel())
         self.facts_label.setWordWrap(True)
         self.facts_label.setAccessibleName(self.tr("Gegevens van het bericht"))
+        self.bsn_field = CopyableField(self.tr("BSN"), monospace=True)
+        bsn_label = _muted(QLabel(self.tr("BSN (getoond, vastgelegd)")))
+        bsn_label.setBuddy(self.bsn_field.edit)
+        self.bsn_row = QWidget()
+        bsn_layout = QHBoxLayout(self.bsn_row)
+        bsn_layout.setContentsMargins(0, 0, 0, 0)
+        bsn_layout.addWidget(bsn_label)
+        bsn_layout.addWidget(self.bsn_field, 1)
+        self.bsn_row.setVisible(False)
+        self.reveal_button = QPushButton(self.tr("Toon &BSN…"))
+        self.reveal_button.setToolTip(
+            self.tr("Het volledige BSN tonen; u geeft een reden op en dit wordt vastgelegd")
+        )
+        self.reveal_button.clicked.connect(self._request_reveal)
+        self.evidence_button = QPushButton(self.tr("Be&wijsstuk…"))
+        self.evidence_button.setToolTip(
+            self.tr("Het verloop als PDF, met de ruwe berichten in een zip, voor bezwaar en beroep")
+        )
+        self.evidence_button.clicked.connect(self._request_evidence)
+        actions = QHBoxLayout()
+        actions.setSpacing(8)
+        actions.addWidget(self.reveal_button)
+        actions.addWidget(self.evidence_button)
+        actions.addStretch(1)
 
         self._ids_grid = QGridLayout()
         self._ids_grid.setHorizontalSpacing(12)
@@ -131,6 +159,8 @@ class LetterDetailWidget(QFrame):
         left.addWidget(self.next_step_label)
         left.addLayout(self._ids_grid)
         left.addWidget(self.facts_label)
+        left.addWidget(self.bsn_row)
+        left.addLayout(actions)
         left.addStretch(1)
 
         # -- right: the timeline --
@@ -178,6 +208,8 @@ class LetterDetailWidget(QFrame):
             self.detail = None
             self._timeline = None
             self._set_timeline(())
+            self.bsn_field.set_value("")
+            self.bsn_row.setVisible(False)
         self.letter_id = row.id
         self._stack.setCurrentIndex(1)
         self.status_badge.set_status(row.status_label, row.status_tone)
@@ -216,7 +248,22 @@ class LetterDetailWidget(QFrame):
         if detail.timeline != self._timeline:
             self._set_timeline(detail.timeline)
 
+    def show_revealed_bsn(self, letter_id: int, bsn: str) -> None:
+        """Show the full BSN of the letter on screen (until another letter is chosen)."""
+        if letter_id != self.letter_id:
+            return
+        self.bsn_field.set_value(bsn)
+        self.bsn_row.setVisible(True)
+
     # -- internals ---------------------------------------------------------------------------
+
+    def _request_reveal(self) -> None:
+        if self.letter_id is not None:
+            self.revealRequested.emit(self.letter_id)
+
+    def _request_evidence(self) -> None:
+        if self.letter_id is not None:
+            self.evidenceRequested.emit(self.letter_id)
 
     def _add_id_row(self, row: int, name: str, field: CopyableField) -> QLabel:
         label = _muted(QLabel(name))

@@ -1,10 +1,14 @@
 """The message log as a Qt table model over millions of letters.
 
 The model holds only the list of matching letter ids (filtered and sorted in SQL by
-``services.letters.ids``); the row count is exact as soon as that list arrives. Rows are
-fetched in blocks (default 200) when the view first asks for them, through the task runner,
-and kept in a small LRU of blocks. Until a block arrives, its cells show "…" (or the row as it
-was before a refresh, so an auto-refresh does not flicker).
+``services.letters.ids``, a compact ``array('q')`` for millions). Loading takes two steps when
+the service offers ``first_ids``: first the exact count and the first page of ids (the row count
+is exact at once and the first screen paints), then the full id list in the background; rows
+whose id has not arrived yet show "…". Rows are fetched in blocks (default 200) when the view
+first asks for them, through the task runner, and kept in a small LRU of blocks. Until a block
+arrives, its cells show "…" (or the row as it was before a refresh, so an auto-refresh does not
+flicker). A *light* refresh (the view's timer) re-reads only the count and the first page and
+fetches the full list again only when those changed.
 
 Sorting re-queries with :attr:`LetterQuery.sort_key`; there is never a proxy model in between.
 A refresh that changes the id list is announced as a layout change with every persistent index
@@ -13,6 +17,7 @@ moved to its letter's new row: the selection and the current row stay on the sam
 
 from __future__ import annotations
 
+from array import array
 from collections import OrderedDict
 from collections.abc import Sequence
 from contextlib import suppress
@@ -27,6 +32,7 @@ from PySide6.QtCore import (
     QObject,
     QPersistentModelIndex,
     Qt,
+    QTimer,
     Signal,
 )
 from PySide6.QtGui import QColor
@@ -38,6 +44,7 @@ from console.ui.formatting import format_datetime
 from console.ui.tasks import TaskRunner
 
 PLACEHOLDER = "…"
+FULL_LIST_DELAY_MS = 250
 MISSING = "—"
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -46,7 +53,7 @@ AnyIndex = QModelIndex | QPersistentModelIndex
 class LetterSource(Protocol):
     """The part of the letter service this model uses."""
 
-    def ids(self, query: LetterQuery) -> list[int]: ...
+    def ids(self, query: LetterQuery) -> Sequence[int]: ...
 
     def rows(self, ids: Sequence[int]) -> list[LetterRow]: ...
 
@@ -81,11 +88,14 @@ class LetterRole(IntEnum):
     LOADED = Qt.ItemDataRole.UserRole + 4  # bool: the row's current data has arrived
 
 
-def _fetch_ids(letters: LetterSource, query: LetterQuery) -> list[int]:
-    return list(letters.ids(query))
+def _fetch_ids(letters: LetterSource, query: LetterQuery) -> Sequence[int]:
+    """The id list as the service gives it: for millions of letters a compact ``array('q')``
+    (8 bytes an id), never a Python list of int objects."""
+    ids = letters.ids(query)
+    return ids if isinstance(ids, list | array) else list(ids)
 
 
-def _rows_of(ids: list[int], wanted: set[int]) -> dict[int, int]:
+def _rows_of(ids: Sequence[int], wanted: set[int]) -> dict[int, int]:
     """Where the *wanted* letter ids are in *ids*; a C-speed search per id while few are wanted."""
     if len(wanted) <= 16:
         found: dict[int, int] = {}
@@ -94,6 +104,13 @@ def _rows_of(ids: list[int], wanted: set[int]) -> dict[int, int]:
                 found[letter_id] = ids.index(letter_id)
         return found
     return {letter_id: row for row, letter_id in enumerate(ids) if letter_id in wanted}
+
+
+def _same(a: Sequence[int], b: Sequence[int]) -> bool:
+    """Equal id lists, whether list or array (an array never equals a list in Python)."""
+    if type(a) is type(b):
+        return a == b
+    return all(x == y for x, y in zip(a, b, strict=True))
 
 
 class LetterTableModel(QAbstractTableModel):
@@ -125,7 +142,10 @@ class LetterTableModel(QAbstractTableModel):
         self.block_size = block_size
         self.max_blocks = max_blocks
 
-        self._ids: list[int] = []
+        self._ids: Sequence[int] = []
+        self._total = 0  # the exact count; more than len(_ids) while the full list is loading
+        self._full_pending: int | None = None  # serial whose full id list waits to be fetched
+        self.first_page = max(block_size * 5, 1000)
         self._loaded_once = False
         self._blocks: OrderedDict[int, list[LetterRow | None]] = OrderedDict()
         self._pending_blocks: set[tuple[int, int]] = set()  # (generation, block)
@@ -156,11 +176,30 @@ class LetterTableModel(QAbstractTableModel):
         self._query = query
         self.refresh()
 
-    def refresh(self) -> None:
-        """Re-query the id list and reload the rows that are shown; the selection stays put."""
+    def refresh(self, *, light: bool = False) -> None:
+        """Re-query the id list and reload the rows that are shown; the selection stays put.
+
+        *light*: when the count and the first page are unchanged, keep the id list and only
+        reload the rows (the timer's refresh; a full id list of millions costs seconds).
+        """
         self._query_serial += 1
         serial = self._query_serial
         self._set_loading(True)
+        first = getattr(self._letters, "first_ids", None)
+        if first is None:
+            self._fetch_all(serial)
+            return
+        self._runner.run(
+            first,
+            self._query,
+            self.first_page,
+            on_done=partial(self._first_loaded, serial, light),
+            on_error=partial(self._ids_failed, serial),
+            lane="io",
+            owner=self,
+        )
+
+    def _fetch_all(self, serial: int) -> None:
         self._runner.run(
             _fetch_ids,
             self._letters,
@@ -170,6 +209,11 @@ class LetterTableModel(QAbstractTableModel):
             lane="io",
             owner=self,
         )
+
+    @property
+    def complete(self) -> bool:
+        """Every matching id is known (not still loading the rest of a big list)."""
+        return len(self._ids) >= self._total
 
     @property
     def loading(self) -> bool:
@@ -211,7 +255,7 @@ class LetterTableModel(QAbstractTableModel):
     # -- QAbstractTableModel -----------------------------------------------------------------
 
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._ids)
+        return 0 if parent.isValid() else max(len(self._ids), self._total)
 
     def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(LetterColumn)
@@ -237,8 +281,14 @@ class LetterTableModel(QAbstractTableModel):
         if not index.isValid() or index.model() is not self:
             return None
         row = index.row()
-        if not 0 <= row < len(self._ids) or not 0 <= index.column() < len(LetterColumn):
+        if not 0 <= row < self.rowCount() or not 0 <= index.column() < len(LetterColumn):
             return None
+        if row >= len(self._ids):  # its id is still on its way (a big list loads in two steps)
+            if role == LetterRole.LOADED:
+                return False
+            if role in (LetterRole.LETTER_ID, LetterRole.ROW):
+                return None
+            return self._placeholder_data(LetterColumn(index.column()), role, False)
         letter_id = self._ids[row]
         if role == LetterRole.LETTER_ID:
             return letter_id
@@ -332,15 +382,60 @@ class LetterTableModel(QAbstractTableModel):
         self._set_loading(False)
         self.loadFailed.emit(str(exc))
 
-    def _ids_loaded(self, serial: int, ids: list[int]) -> None:
+    def _first_loaded(self, serial: int, light: bool, result: tuple[int, Sequence[int]]) -> None:
+        if serial != self._query_serial:
+            return
+        total, first = result
+        if len(first) >= total:
+            self._ids_loaded(serial, first)  # small enough: complete in one step
+            return
+        known = self._ids[: len(first)]
+        if (
+            light
+            and self.complete
+            and total == len(self._ids)
+            and len(known) == len(first)
+            and _same(known, first)
+        ):
+            # Nothing came or went at the top and the count is the same: keep the id list.
+            self._ids_loaded(serial, self._ids)
+            return
+        prefix_kept = len(known) == len(first) and _same(known, first) and total == self._total
+        if not prefix_kept:
+            self._show_ids(first, total)
+            self._loaded_once = True
+            self.countChanged.emit(total)
+        # The rest of the list once the first rows are on screen (or shortly after): the two
+        # would only slow each other down.
+        self._full_pending = serial
+        QTimer.singleShot(FULL_LIST_DELAY_MS, self, lambda: self._start_full(serial))
+
+    def _start_full(self, serial: int) -> None:
+        if self._full_pending == serial == self._query_serial:
+            self._full_pending = None
+            self._fetch_all(serial)
+
+    def _ids_loaded(self, serial: int, ids: Sequence[int]) -> None:
         if serial != self._query_serial:
             return  # a newer query is on its way
         self._loaded_once = True
+        self._show_ids(ids, len(ids))
+        self._set_loading(False)
+        self.countChanged.emit(len(ids))
+
+    def _show_ids(self, ids: Sequence[int], total: int) -> None:
+        """Take *ids* (and the exact *total*) as the list; the selection follows its letters."""
         self._retire_blocks()
-        if ids == self._ids:
-            if self._ids:
-                # Same letters in the same order: only their contents may have changed.
-                last = self.index(len(self._ids) - 1, len(LetterColumn) - 1)
+        if (
+            total == self.rowCount()
+            and len(ids) >= len(self._ids)
+            and _same(ids[: len(self._ids)], self._ids)
+        ):
+            # The same letters in the same order, maybe more of their ids known now.
+            self._ids = ids
+            self._total = total
+            if total:
+                last = self.index(total - 1, len(LetterColumn) - 1)
                 self.dataChanged.emit(self.index(0, 0), last)
         else:
             self.layoutAboutToBeChanged.emit()
@@ -358,10 +453,9 @@ class LetterTableModel(QAbstractTableModel):
                 else:
                     targets.append(self.createIndex(new_row, source.column()))
             self._ids = ids
+            self._total = total
             self.changePersistentIndexList(sources, targets)
             self.layoutChanged.emit()
-        self._set_loading(False)
-        self.countChanged.emit(len(self._ids))
 
     def _retire_blocks(self) -> None:
         """Cached blocks no longer match: keep their rows as stale display, fetch anew on demand."""
@@ -385,7 +479,7 @@ class LetterTableModel(QAbstractTableModel):
         if key in self._pending_blocks:
             return
         start = number * self.block_size
-        ids = self._ids[start : start + self.block_size]
+        ids = list(self._ids[start : start + self.block_size])
         if not ids:
             return
         self._pending_blocks.add(key)
@@ -421,3 +515,5 @@ class LetterTableModel(QAbstractTableModel):
         last = first + len(ids) - 1
         self.dataChanged.emit(self.index(first, 0), self.index(last, len(LetterColumn) - 1))
         self.rowsLoaded.emit(first, last)
+        if self._full_pending is not None:
+            self._start_full(self._full_pending)

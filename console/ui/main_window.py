@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSettings, QSize, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QDialog,
+    QFileDialog,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -22,11 +26,22 @@ from PySide6.QtWidgets import (
 
 from console.services.dto import EngineSnapshot, LetterQuery, WorkspaceStatus
 from console.ui import theme
+from console.ui.audit_view import AuditLogDialog
 from console.ui.banner import EnvironmentBannerWidget
+from console.ui.certificates_view import CertificatesView, certificate_paths
+from console.ui.config_transfer_dialog import ConfigImportDialog, export_configuration
+from console.ui.dashboard_view import DashboardView
+from console.ui.ebms_inspect_dialog import EbmsInspectDialog
+from console.ui.expiry_notifier import ExpiryNotifier, make_tray_icon
+from console.ui.flows_view import FlowsView
 from console.ui.letter_log_view import LetterLogView
-from console.ui.overview_view import OverviewView
+from console.ui.lookup_log_view import LookupLogView
+from console.ui.missing_results_view import MissingResultsView
+from console.ui.organisations_view import OrganisationsView
 from console.ui.placeholder_view import PlaceholderView
 from console.ui.send_view import SendView
+from console.ui.session_key_banner import SessionKeyBanner
+from console.ui.subscription_check_widget import SubscriptionCheckWidget
 from console.ui.tasks import TaskRunner
 from console.ui.test_letter_dialog import TestLetterDialog
 
@@ -93,10 +108,13 @@ class MainWindow(QMainWindow):
         self.navigation = QListWidget()
 
         # -- pages --
-        self.overview = OverviewView(services, self.runner)
+        self.overview = DashboardView(services, self.runner)  # issue 6: the dashboard
         self.overview.openLog.connect(self.open_log)
+        self.overview.openCertificates.connect(lambda: self.show_page("certificaten"))
         self.log_view = LetterLogView(services, self.runner)
         self.log_view.sendTestRequested.connect(self.open_test_letter_dialog)
+        self.log_view.evidenceMade.connect(self.show_notice)
+        self.lookup_log: LookupLogView | None = None
         self.send_view = SendView()
         self.send_view.sendTestRequested.connect(self.open_test_letter_dialog)
         coming = {
@@ -107,10 +125,6 @@ class MainWindow(QMainWindow):
             "organisaties": self.tr(
                 "organisaties en koppelingen, de gegevens uit de CPA en de inrichting als "
                 "intermediair."
-            ),
-            "certificaten": self.tr(
-                "uw clientcertificaten en vertrouwde certificaten, wanneer ze verlopen, en een "
-                "verbindingstest."
             ),
             "aansluiten": self.tr(
                 "de impactanalyse van Logius als vragenlijst en de checklist om aan te sluiten "
@@ -127,6 +141,29 @@ class MainWindow(QMainWindow):
         }
         for key, text in coming.items():
             self.pages[key] = PlaceholderView(titles[key], text)
+        # issue 5: the Organisaties and Stromen pages; the audit log opens from Extra
+        self.organisations_view = OrganisationsView(services, self.runner)
+        self.organisations_view.notice.connect(self.show_notice)
+        self.organisations_view.workspaceChanged.connect(self.load_workspace)
+        self.flows_view = FlowsView(services, self.runner)
+        self.flows_view.notice.connect(self.show_notice)
+        self.pages["organisaties"] = self.organisations_view
+        self.pages["stromen"] = self.flows_view
+        # issue 7: certificates, trust stores, expiry and the connection test
+        self.certificates_view = CertificatesView(services, self.runner)
+        self.certificates_view.notice.connect(self.show_notice)
+        self.pages["certificaten"] = self.certificates_view
+        self.session_key_banner = SessionKeyBanner()
+        self.session_key_banner.set_store(
+            services.certificates.keys_persistent, services.certificates.key_store_description
+        )
+        self.expiry_notifier = ExpiryNotifier(
+            services.certificates, self.runner, tray=make_tray_icon(self), parent=self
+        )
+        self.expiry_notifier.notified.connect(lambda title, text: self.show_notice(text))
+        self.tool_dialogs: dict[str, QDialog] = {}
+        self.setAcceptDrops(True)
+        self.audit_dialog: AuditLogDialog | None = None
 
         self.stack = QStackedWidget()
         self.navigation.setObjectName("navigation")
@@ -157,6 +194,7 @@ class MainWindow(QMainWindow):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.banner)
+        layout.addWidget(self.session_key_banner)
         layout.addLayout(body, 1)
         self.setCentralWidget(central)
 
@@ -172,6 +210,7 @@ class MainWindow(QMainWindow):
         self._restore_state()
         self.load_workspace()
         self.poll_engine()
+        self.expiry_notifier.start()
 
     # -- public ------------------------------------------------------------------------------
 
@@ -242,6 +281,40 @@ class MainWindow(QMainWindow):
             go_menu.addAction(action)
             self.page_actions.append(action)
 
+        letters_menu = bar.addMenu(self.tr("Be&richten"))
+        self.export_action = QAction(self.tr("&Exporteren…"), self)
+        self.export_action.triggered.connect(
+            lambda: self.log_view.open_export_dialog(self.log_view.action_target())
+        )
+        letters_menu.addAction(self.export_action)
+        self.lookup_log_action = QAction(self.tr("&Inzagelog BSN…"), self)
+        self.lookup_log_action.triggered.connect(self.open_lookup_log)
+        letters_menu.addAction(self.lookup_log_action)
+        letters_menu.addSeparator()
+        self.missing_results_action = QAction(self.tr("&Resultaten en opnieuw versturen…"), self)
+        self.missing_results_action.triggered.connect(self.open_missing_results)
+        letters_menu.addAction(self.missing_results_action)
+        self.subscription_action = QAction(self.tr("&Abonnement van een burger controleren…"), self)
+        self.subscription_action.triggered.connect(self.open_subscription_check)
+        letters_menu.addAction(self.subscription_action)
+
+        extra_menu = bar.addMenu(self.tr("E&xtra"))  # issue 5
+        self.audit_action = QAction(self.tr("&Auditlog…"), self)
+        self.audit_action.triggered.connect(self.open_audit_log)
+        extra_menu.addAction(self.audit_action)
+        self.config_export_action = QAction(self.tr("Configuratie &exporteren…"), self)
+        self.config_export_action.triggered.connect(
+            lambda: export_configuration(self, self.services, self.runner, self.show_notice)
+        )
+        extra_menu.addAction(self.config_export_action)
+        self.config_import_action = QAction(self.tr("Configuratie &importeren…"), self)
+        self.config_import_action.triggered.connect(self.import_configuration)
+        extra_menu.addAction(self.config_import_action)
+        extra_menu.addSeparator()
+        self.inspect_action = QAction(self.tr("ebMS-bericht &inspecteren…"), self)  # issue 3
+        self.inspect_action.triggered.connect(self.open_ebms_inspector)
+        extra_menu.addAction(self.inspect_action)
+
         help_menu = bar.addMenu(self.tr("&Help"))
         self.about_action = QAction(self.tr("&Over Berichtenbox console"), self)
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
@@ -290,9 +363,69 @@ class MainWindow(QMainWindow):
         self.log_view.save_state(self.settings)
         self.settings.sync()
 
+    # -- tool dialogs (issues 3 and 4) -----------------------------------------------------
+
+    def _tool_dialog(self, key: str, title: str, make: Callable[[], QWidget]) -> QDialog:
+        dialog = self.tool_dialogs.get(key)
+        if dialog is None:
+            dialog = QDialog(self)
+            dialog.setWindowTitle(title)
+            layout = QVBoxLayout(dialog)
+            layout.addWidget(make())
+            dialog.resize(900, 600)
+            self.tool_dialogs[key] = dialog
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
+        return dialog
+
+    def open_missing_results(self) -> QDialog:
+        def make() -> QWidget:
+            view = MissingResultsView(self.services, self.runner)
+            view.openLetter.connect(self._open_letter_from_tool)
+            view.refresh()
+            return view
+
+        return self._tool_dialog("results", self.tr("Resultaten"), make)
+
+    def open_subscription_check(self) -> QDialog:
+        return self._tool_dialog(
+            "subscriptions",
+            self.tr("Abonnement controleren"),
+            lambda: SubscriptionCheckWidget(self.services, self.runner, self.organisation_id),
+        )
+
+    def open_ebms_inspector(self) -> QDialog:
+        dialog = self.tool_dialogs.get("inspect")
+        if dialog is None:
+            dialog = EbmsInspectDialog(self.services, self.runner, self)
+            self.tool_dialogs["inspect"] = dialog
+        dialog.show()
+        dialog.raise_()
+        return dialog
+
+    def _open_letter_from_tool(self, letter_id: int) -> None:
+        self.show_page("berichten")
+        self.log_view.select_letter(letter_id)
+
+    # -- drag and drop: a certificate goes to the certificate import ---------------------------
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls() and certificate_paths(list(event.mimeData().urls())):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = certificate_paths(list(event.mimeData().urls()))
+        if paths:
+            self.show_page("certificaten")
+            for path in paths:
+                self.certificates_view.import_path(path)
+            event.acceptProposedAction()
+
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_state()
         self.engine_timer.stop()
+        self.expiry_notifier.stop()
         super().closeEvent(event)
         if event.isAccepted() and self._owns_runner:
             self.runner.shutdown(wait=False)
@@ -306,7 +439,41 @@ class MainWindow(QMainWindow):
                 self.tr("{page} — Berichtenbox console").format(
                     page=self.page_titles[PAGES[row].key]
                 )
+                # The environment is always visible, also in the taskbar (issue 5).
+                + (f" [{self.workspace_status.environment.label}]" if self.workspace_status else "")
             )
+
+    # -- issue 5: audit log and configuration transfer ---------------------------------------
+
+    def open_audit_log(self) -> AuditLogDialog:
+        if self.audit_dialog is None:
+            self.audit_dialog = AuditLogDialog(
+                self.services, self.runner, self, settings=self.settings
+            )
+            self.audit_dialog.view.notice.connect(self.show_notice)
+        self.audit_dialog.show()
+        self.audit_dialog.raise_()
+        return self.audit_dialog
+
+    def import_configuration(self, path: Path | None = None) -> ConfigImportDialog | None:
+        if path is None:
+            name, _f = QFileDialog.getOpenFileName(
+                self, self.tr("Configuratie importeren"), "", self.tr("Configuratie (*.json)")
+            )
+            if not name:
+                return None
+            path = Path(name)
+        dialog = ConfigImportDialog(self.services, self.runner, path, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(self._configuration_imported)
+        dialog.open()
+        return dialog
+
+    def _configuration_imported(self) -> None:
+        self.show_notice(self.tr("De configuratie is geïmporteerd."))
+        self.organisations_view.refresh()
+        self.flows_view.refresh()
+        self.load_workspace()
 
     def _workspace_loaded(self, status: WorkspaceStatus) -> None:
         self.workspace_status = status
@@ -315,7 +482,9 @@ class MainWindow(QMainWindow):
         ):
             self.organisation_id = status.organisation_id
         self.banner.set_status(status)
+        self._on_navigation(self.navigation.currentRow())  # the title names the environment
         self.log_view.set_single_organisation(len(status.organisations) <= 1)
+        self.log_view.set_workspace(status)
 
     def _workspace_failed(self, exc: BaseException) -> None:
         self.error_label.setText(str(exc))
@@ -383,6 +552,18 @@ class MainWindow(QMainWindow):
             self.error_label.setToolTip(snap.last_error)
         else:
             self.error_label.setText("")
+
+    def open_lookup_log(self) -> LookupLogView:
+        """The BSN lookup log (who looked at which BSN); the service checks who may."""
+        if self.lookup_log is not None and self.lookup_log.isVisible():
+            self.lookup_log.raise_()
+            return self.lookup_log
+        dialog = LookupLogView(self.services, self.runner, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.destroyed.connect(lambda: setattr(self, "lookup_log", None))
+        self.lookup_log = dialog
+        dialog.open()
+        return dialog
 
     def show_about(self) -> None:
         QMessageBox.about(

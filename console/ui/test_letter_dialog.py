@@ -48,6 +48,7 @@ from console.domain.letter import (
 from console.services.dto import BerichtTypeInfo, OrganisationInfo, SubmittedLetter, WorkspaceStatus
 from console.ui import theme
 from console.ui.formatting import format_bytes
+from console.ui.preflight_report_widget import PreflightReportWidget
 from console.ui.tasks import TaskRunner
 
 # Field names as FieldIssue uses them (the Logius element names), plus two of the dialog's own.
@@ -283,8 +284,9 @@ class TestLetterDialog(QDialog):
         self.confirm_label.setBuddy(self.confirm_edit)
         form.addRow(self.confirm_label, self.rows[F_CONFIRM])
         production = status.environment.is_production
-        self.confirm_label.setVisible(production)
-        self.rows[F_CONFIRM].setVisible(production)
+        # Typing the name is asked once per session and organisation (issue 5).
+        self.confirm_label.setVisible(self._confirmation_needed())
+        self.rows[F_CONFIRM].setVisible(self._confirmation_needed())
         self.production_warning = QLabel(
             self.tr(
                 "Let op: dit is PRODUCTIE. Het bericht gaat naar een echte burger. Typ de "
@@ -353,6 +355,10 @@ class TestLetterDialog(QDialog):
         layout.addWidget(intro)
         layout.addWidget(self.production_warning)
         layout.addLayout(columns, 1)
+        # The full preflight report (issue 4): every point with field and limit, in one place.
+        self.preflight_report = PreflightReportWidget(compact=True)
+        self.preflight_report.setMaximumHeight(self.fontMetrics().lineSpacing() * 9)
+        layout.addWidget(self.preflight_report)
         layout.addWidget(self.general_label)
         layout.addLayout(bottom)
 
@@ -622,7 +628,11 @@ class TestLetterDialog(QDialog):
                         ),
                     )
                 )
-        if self.status.environment.is_production:
+        needed = self._confirmation_needed()
+        if hasattr(self, "confirm_label"):  # the organisation may change: follow it
+            self.confirm_label.setVisible(needed)
+            self.rows[F_CONFIRM].setVisible(needed)
+        if needed:
             expected = self.organisation_combo.currentText().split("  (", 1)[0].strip()
             if self.confirm_edit.text().strip().casefold() != expected.casefold():
                 issues.append(
@@ -644,6 +654,8 @@ class TestLetterDialog(QDialog):
             service_issues = [i for i in service_issues if i.field != F_BIJLAGEN]
         issues = local + service_issues + self._server_issues
         self.issues = issues
+        if hasattr(self, "preflight_report"):
+            self.preflight_report.set_issues(issues)
 
         by_field: dict[str, list[FieldIssue]] = {}
         general: list[FieldIssue] = []
@@ -756,7 +768,24 @@ class TestLetterDialog(QDialog):
         )
         self._revalidate()
 
+    def _confirmation_needed(self) -> bool:
+        """Production, and not yet confirmed for this organisation in this session."""
+        if not self.status.environment.is_production:
+            return False
+        guard = getattr(self.services, "production_guard", None)
+        return guard is None or not guard.is_confirmed(
+            self.status.connection_id, self.organisation_id()
+        )
+
+    def _remember_confirmation(self) -> None:
+        guard = getattr(self.services, "production_guard", None)
+        org = self.organisation_id()
+        connection_id = self.status.connection_id
+        if self._confirmation_needed() and guard and org is not None and connection_id is not None:
+            guard.remember(connection_id, org)
+
     def _submitted(self, result: SubmittedLetter) -> None:
+        self._remember_confirmation()
         self._set_sending(False)
         self.submitted = result
         self.services.engine.wake()

@@ -23,6 +23,7 @@ from console.domain.verwerkingscode import CATALOGUE, VerwerkingsCode
 from console.services.dto import (
     BerichtTypeInfo,
     EngineSnapshot,
+    FlowKey,
     LetterDetail,
     LetterQuery,
     LetterRow,
@@ -30,6 +31,14 @@ from console.services.dto import (
     SubmittedLetter,
     TimelineEntry,
     WorkspaceStatus,
+)
+from console.services.monitoring import (
+    FAILED_STATUSES,
+    IN_TRANSIT_STATUSES,
+    Counts,
+    Dashboard,
+    FlowInfo,
+    FlowSeries,
 )
 
 try:  # the real error, once the services layer has it
@@ -286,6 +295,33 @@ class FakeLetterService:
         found: Iterable[_Letter] = self._letters.values()
         if query.status is not None:
             found = [x for x in found if x.status is query.status]
+        if query.statuses:
+            found = [x for x in found if x.status in query.statuses]
+        if query.flow is not None:
+            found = [
+                x
+                for x in found
+                if x.organisation.id == query.flow.organisation_id
+                and x.draft.berichttype == query.flow.berichttype
+            ]
+        if query.berichttype:
+            found = [x for x in found if x.draft.berichttype == query.berichttype]
+        if query.referentie:
+            found = [x for x in found if x.draft.referentie.lower() == query.referentie.lower()]
+        if query.batch_or_bericht_id:
+            wanted = query.batch_or_bericht_id.lower()
+            found = [x for x in found if wanted in (x.bericht_id, x.batch_id or "")]
+        if query.created_from is not None:
+            found = [x for x in found if x.created_at >= query.created_from]
+        if query.created_to is not None:
+            found = [x for x in found if x.created_at < query.created_to]
+        if query.no_result_hours is not None:
+            cutoff = datetime.now(UTC) - timedelta(hours=query.no_result_hours)
+            found = [
+                x
+                for x in found
+                if x.status is LetterStatus.ACKNOWLEDGED and x.timeline[-1].at < cutoff
+            ]
         if query.verwerkings_code is not None:
             found = [x for x in found if x.verwerkings_code == query.verwerkings_code]
         if query.organisation_id is not None:
@@ -387,6 +423,68 @@ class FakeEngine:
         """Nothing moves by itself in the fake; tests call ``letters.advance``."""
 
 
+class FakeMonitoringService:
+    """The dashboard over the fake letters (flows are organisation and berichttype)."""
+
+    def __init__(self, letters: FakeLetterService, engine: FakeEngine) -> None:
+        self._letters = letters
+        self._engine = engine
+
+    def dashboard(self, organisation_id: int | None = None) -> Dashboard:
+        now = datetime.now(UTC)
+        today = now.astimezone().date()
+        days = tuple(today - timedelta(days=n) for n in range(29, -1, -1))
+        position = {d: n for n, d in enumerate(days)}
+        grid: dict[FlowKey, list[Counts]] = {}
+        names: dict[FlowKey, FlowInfo] = {}
+        bt_names = {code: name for code, name, _active in BERICHTTYPES}
+        with self._letters._lock:
+            letters = list(self._letters._letters.values())
+        for x in letters:
+            if organisation_id is not None and x.organisation.id != organisation_id:
+                continue
+            n = position.get(x.created_at.astimezone().date())
+            if n is None:
+                continue
+            key = FlowKey(x.organisation.id, x.draft.berichttype)
+            names[key] = FlowInfo(
+                key, x.organisation.name, x.draft.berichttype, bt_names.get(x.draft.berichttype, "")
+            )
+            series = grid.setdefault(key, [Counts()] * len(days))
+            series[n] = series[n] + _fake_counts(x)
+        flows = tuple(
+            sorted(
+                (FlowSeries(names[k], tuple(v), sum(v, Counts())) for k, v in grid.items()),
+                key=lambda f: -f.total.offered,
+            )
+        )
+        per_day = tuple(sum((f.days[n] for f in flows), Counts()) for n in range(len(days)))
+        return Dashboard(
+            organisation_id=organisation_id,
+            days=days,
+            flows=flows,
+            per_day=per_day,
+            today=per_day[-1],
+            period=sum(per_day, Counts()),
+            waiting_batches=(),
+            waiting_batch_count=0,
+            missing_results=0,
+            missing_hours=24,
+            certificate_days_left=self._engine.certificate_days_left,
+        )
+
+
+def _fake_counts(x: _Letter) -> Counts:
+    not_subscribed = int(x.verwerkings_code == VerwerkingsCode.NIET_ACTIEF_OF_GEABONNEERD.value)
+    if x.status is LetterStatus.DELIVERED:
+        return Counts(offered=1, delivered=1)
+    if x.status in FAILED_STATUSES:
+        return Counts(offered=1, failed=1, not_subscribed=not_subscribed)
+    if x.status in IN_TRANSIT_STATUSES:
+        return Counts(offered=1, in_transit=1)
+    return Counts(offered=1, not_subscribed=not_subscribed)
+
+
 class FakeServices:
     """Quacks like ``console.services.bootstrap.ConsoleServices``."""
 
@@ -413,6 +511,9 @@ class FakeServices:
         )
         self.letters = FakeLetterService(organisations)
         self.engine = FakeEngine(self.letters, certificate_days_left=certificate_days_left)
+        self.monitoring = FakeMonitoringService(self.letters, self.engine)
+        self.certificates = FakeCertificateService()
+        self.connection_test = FakeConnectionTestService()
 
 
 # -- raw XML as the engine would store it (abridged, but well-formed and recognisable) --------
@@ -476,3 +577,36 @@ def _result_xml(letter: _Letter, code: VerwerkingsCode) -> str:
   </Resultaat>
 </BerichtVerwerkResponse>
 """
+
+
+class FakeCertificateService:
+    """No certificates yet, keys in the OS keyring: enough for the window to build its pages.
+
+    The Certificaten page itself is tested against the real service (tests/gui/test_certificates_view.py).
+    """
+
+    keys_persistent = True
+    key_store_description = "de sleutelbos van het besturingssysteem (test)"
+
+    def certificates(self) -> list[Any]:
+        return []
+
+    def trust_list(self, environment: Any = None) -> list[Any]:
+        return []
+
+    def check_all(self) -> list[Any]:
+        return []
+
+    def expiry_warnings(self) -> list[Any]:
+        return []
+
+    def due_notifications(self) -> list[Any]:
+        return []
+
+    def mark_notified(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+class FakeConnectionTestService:
+    def connections(self) -> list[Any]:
+        return []

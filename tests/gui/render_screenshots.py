@@ -39,7 +39,18 @@ def _fake_services(letters: int) -> Iterator[Any]:
 
     services = FakeServices(organisations=ORGANISATIONS, certificate_days_left=43)
     services.letters.add_generated(letters)
-    yield services
+    # The configuration pages (issue 5) use the real services on the demo database.
+    from tests.gui.flow_gui_support import config_services
+
+    with tempfile.TemporaryDirectory() as config_dir:
+        config = config_services(Path(config_dir))
+        for name in ("organisations", "connections", "berichttypes", "flows", "audit"):
+            setattr(services, name, getattr(config, name))
+        services.config_transfer = config.config_transfer
+        try:
+            yield services
+        finally:
+            config.db.dispose()
 
 
 @contextmanager
@@ -165,7 +176,15 @@ def main(argv: list[str] | None = None) -> int:
             dialog.reject()
 
             window.show_page("stromen")
-            save(window, "05-stromen-placeholder")
+            _wait(lambda: runner.pending == 0)
+            QTest.qWait(300)
+            _wait(lambda: runner.pending == 0)
+            save(window, "05-stromen")
+            window.show_page("organisaties")
+            _wait(lambda: runner.pending == 0)
+            QTest.qWait(300)
+            _wait(lambda: runner.pending == 0)
+            save(window, "07-organisaties")
             window.close()
 
         if not args.real:

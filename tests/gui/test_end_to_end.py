@@ -42,7 +42,9 @@ def test_send_a_test_letter_and_see_it_verwerkt(
     assert dialog is not None
     qtbot.waitUntil(lambda: dialog.berichttype_combo.count() > 0)
     index = next(
-        i for i in range(dialog.berichttype_combo.count()) if "BELAST" in dialog.berichttype_combo.itemText(i)
+        i
+        for i in range(dialog.berichttype_combo.count())
+        if "BELAST" in dialog.berichttype_combo.itemText(i)
     )
     dialog.berichttype_combo.setCurrentIndex(index)
     qtbot.keyClicks(dialog.bsn_edit, "999990019")
@@ -76,3 +78,35 @@ def test_send_a_test_letter_and_see_it_verwerkt(
     image = window.grab()
     assert image.save(str(tmp_path / "verwerkt.png"))
     assert image.width() >= 1000
+
+
+def test_support_tools_open_from_the_menus_and_answer(
+    qtbot: QtBot, live: ConsoleServices, task_runner: TaskRunner
+) -> None:
+    from console.ui.missing_results_view import MissingResultsView
+    from console.ui.subscription_check_widget import SubscriptionCheckWidget
+
+    window = MainWindow(live, task_runner)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.workspace_status is not None)
+
+    # "Zou deze burger het bericht nu digitaal krijgen?" asks the simulator's WUS service.
+    window.subscription_action.trigger()
+    dialog = window.tool_dialogs["subscriptions"]
+    assert dialog.isVisible()
+    (widget,) = dialog.findChildren(SubscriptionCheckWidget)
+    widget.bsn_edit.setPlainText("999990019\n999990044")
+    qtbot.waitUntil(widget.check_button.isEnabled, timeout=10_000)
+    with qtbot.waitSignal(widget.checked, timeout=20_000) as checked:
+        widget.check_button.click()
+    assert checked.args[0] is widget.result
+    assert widget.result.digital_count == 1  # 999990019 is subscribed, 999990044 is not
+
+    window.missing_results_action.trigger()
+    results = window.tool_dialogs["results"]
+    assert results.isVisible() and results.findChildren(MissingResultsView)
+
+    window.inspect_action.trigger()
+    assert window.tool_dialogs["inspect"].isVisible()
+    assert window.pages["certificaten"] is window.certificates_view

@@ -93,23 +93,27 @@ def test_tab_walks_navigation_page_and_detail(services, task_runner, qtbot, sett
     window.navigation.setFocus()
 
     names = []
-    for _ in range(6):
+    for _ in range(7):
         focused = QApplication.focusWidget()
-        names.append(focused.accessibleName())
+        names.append(focused.accessibleName() or focused.text())
         qtbot.keyClick(focused, Qt.Key.Key_Tab)
+    # The hidden "Meer filters" panel and the action buttons are skipped or come after the list.
     assert names == [
         "Navigatie",
         "Zoeken in berichten",
         "Filter op status",
+        "Meer filters",
         "Lijst met berichten",
-        "BerichtID",
-        "BerichtID kopiëren",
+        "&Exporteren…",
+        "&Opnieuw versturen…",
     ]
 
 
 def test_unbuilt_pages_are_honest_placeholders(services, task_runner, qtbot, settings):
     window = make_window(services, task_runner, qtbot, settings)
-    for key in ("stromen", "organisaties", "certificaten", "aansluiten", "instellingen"):
+    # Stromen and Organisaties (issue 5) and Certificaten (issue 7) are built and tested in
+    # their own files; Aansluiten and Instellingen are not built yet and say so.
+    for key in ("aansluiten", "instellingen"):
         page = window.pages[key]
         assert isinstance(page, PlaceholderView)
         assert page.text_label.text().startswith("Deze pagina komt in een volgende versie: ")
@@ -230,7 +234,7 @@ def test_window_state_and_last_page_are_remembered(services, task_runner, qtbot,
 def test_menus_offer_quit_and_about(services, task_runner, qtbot, settings):
     window = make_window(services, task_runner, qtbot, settings)
     menus = [a.text() for a in window.menuBar().actions()]
-    assert menus == ["&Bestand", "&Ga naar", "&Help"]
+    assert menus == ["&Bestand", "&Ga naar", "Be&richten", "E&xtra", "&Help"]
     assert window.quit_action.text() == "&Afsluiten"
     assert window.about_action.text().startswith("&Over")
     window.quit_action.trigger()

@@ -31,7 +31,8 @@ def test_subscribed_citizen_gets_verwerkt(workspace: ConsoleServices) -> None:
         workspace,
         letter_id,
         lambda d: (
-            d.row.status.value == "delivered" and any(t.kind == "ebms_ack_in" for t in d.timeline)
+            d.row.status.value == "delivered"
+            and any(t.kind == "acknowledged" and t.raw_ref is not None for t in d.timeline)
         ),
     )
     row = detail.row
@@ -40,8 +41,10 @@ def test_subscribed_citizen_gets_verwerkt(workspace: ConsoleServices) -> None:
     assert row.explanation == "Het bericht staat in de Berichtenbox van de burger."
     assert is_guid(row.batch_id or "") and is_guid(row.bericht_id)
     kinds = [t.kind for t in detail.timeline]
-    for expected in ("created", "batched", "attempt", "ebms_ack_in", "result"):
+    for expected in ("created", "batched", "attempt", "acknowledged", "result"):
         assert expected in kinds
+    # The Acknowledgment is part of its step (issue 6: the raw exchange one click away).
+    assert next(t for t in detail.timeline if t.kind == "acknowledged").raw_ref is not None
     # The whole story is on disk: request, acknowledgment and result, each with its raw bytes.
     with workspace.db.session() as s:
         exchanges = list(
@@ -98,8 +101,15 @@ def test_unknown_berichttype_is_refused_by_the_simulator(workspace: ConsoleServi
     assert "Leveranciersportaal" in detail.next_step
 
 
-def test_invalid_batch_gets_xml_validation_with_nil_bericht_id(workspace: ConsoleServices) -> None:
-    # A builder bug is simulated by a letter that bypassed the service: a BerichtType of 11 characters.
+def test_invalid_batch_gets_xml_validation_with_nil_bericht_id(
+    workspace: ConsoleServices, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A builder bug is simulated by a letter that bypassed the service: a BerichtType of 11
+    # characters, and a preflight that (by the same bug) lets it through when packing.
+    from console.berichtenbox.preflight import PreflightReport
+    from console.engine import outbox
+
+    monkeypatch.setattr(outbox, "preflight_letter", lambda *a, **k: PreflightReport("bug"))
     runner = workspace.engine.runner
     assert runner is not None
     runner.pause()
@@ -140,3 +150,160 @@ def test_three_letters_share_one_batch_and_each_gets_its_own_result(
         "NietActiefOfGeabonneerd",
         "Verwerkt",
     ]
+
+
+# --- the remaining VerwerkingsCodes, each end to end (issue 4) ---------------------------
+
+
+def _pause(workspace: ConsoleServices):  # type: ignore[no-untyped-def]
+    runner = workspace.engine.runner
+    assert runner is not None
+    runner.pause()
+    return runner
+
+
+def test_publicatiedatum_too_far_is_refused_by_the_simulator(
+    workspace: ConsoleServices, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Another supplier's software (no preflight) offers a letter to publish in 20 days.
+    from datetime import UTC, datetime, timedelta
+
+    from console.berichtenbox.preflight import PreflightReport
+    from console.engine import outbox
+
+    runner = _pause(workspace)
+    letter_id = submit(workspace, "999990019")
+    with workspace.db.session() as s:
+        letter = s.get(m.Letter, letter_id)
+        assert letter is not None
+        letter.publicatie_datum = datetime.now(UTC) + timedelta(days=20)
+        s.commit()
+    monkeypatch.setattr(outbox, "preflight_letter", lambda *a, **k: PreflightReport("zonder"))
+    runner.resume()
+    detail = wait_for(workspace, letter_id)
+    assert detail.row.verwerkings_code == "PublicatieDatumLigtTeVerInDeToekomst"
+    assert detail.row.status is LetterStatus.REJECTED
+    with workspace.db.session() as s:
+        batch = s.scalar(select(m.Batch).where(m.Batch.batch_id == detail.row.batch_id))
+        assert batch is not None and batch.aantal_publicatiedatum_niet_correct == 1
+
+
+def test_publicatiedatum_too_far_never_leaves_the_console(workspace: ConsoleServices) -> None:
+    # The same letter through the console: the preflight refuses it when packing.
+    from datetime import UTC, datetime, timedelta
+
+    runner = _pause(workspace)
+    letter_id = submit(
+        workspace, "999990019", publicatie_datum=datetime.now(UTC) + timedelta(days=12)
+    )
+    with workspace.db.session() as s:
+        letter = s.get(m.Letter, letter_id)
+        assert letter is not None
+        letter.publicatie_datum = datetime.now(UTC) + timedelta(days=20)
+        s.commit()
+    runner.resume()
+    detail = wait_for(workspace, letter_id)
+    assert detail.row.status is LetterStatus.FAILED and detail.row.batch_id is None
+    assert "meer dan 13 dagen na het versturen" in detail.row.explanation
+    assert workspace.simulator is not None and workspace.simulator.store.batches() == []
+
+
+def test_aanmaakdatum_too_old_is_refused_by_the_simulator(
+    workspace: ConsoleServices, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Software that dates the batch when its letters were made, and sends it 14 days later
+    # in a fresh ebMS message (an old ebMS message would expire by its TimeToLive first).
+    from datetime import timedelta
+
+    from console.engine import outbox
+
+    original = outbox._build
+    monkeypatch.setattr(
+        outbox, "_build", lambda b, now, oin, rows: original(b, now - timedelta(days=14), oin, rows)
+    )
+    detail = wait_for(workspace, submit(workspace, "999990019"))
+    assert detail.row.verwerkings_code == "AanmaakDatumLigtTeVerInHetVerleden"
+    assert detail.row.status is LetterStatus.REJECTED
+    with workspace.db.session() as s:
+        batch = s.scalar(select(m.Batch).where(m.Batch.batch_id == detail.row.batch_id))
+        assert batch is not None and batch.aantal_aanmaakdatum_niet_correct == 1
+
+
+def test_attachment_over_globes_limit_gets_bijlage_te_groot(workspace: ConsoleServices) -> None:
+    # The console allows 500,000 bytes; this GLOBE counts less (the kB question): BijlageTeGroot.
+    from console.domain.letter import AttachmentDraft
+    from tests.unit.test_preflight import padded_pdf
+
+    assert workspace.simulator is not None
+    workspace.simulator.store.set_setting("bijlagen_max_bytes", 5_000)
+    letter_id = submit(
+        workspace, "999990019", attachments=(AttachmentDraft("a.pdf", padded_pdf(6_000)),)
+    )
+    detail = wait_for(workspace, letter_id)
+    assert (detail.row.status, detail.row.verwerkings_code) == (
+        LetterStatus.REJECTED,
+        "BijlageTeGroot",
+    )
+
+
+def test_organisation_not_in_the_cpa_gets_oin_mismatch(workspace: ConsoleServices) -> None:
+    # The console may send for a second organisation; Logius was never told (no machtiging).
+    with workspace.db.session() as s:
+        conn = s.scalar(select(m.Connection))
+        assert conn is not None
+        other = m.Organisation(name="Waterschap Proef", oin="00000099000000002000")
+        conn.organisations.append(other)
+        s.commit()
+        other_id = other.id
+    from console.domain.letter import LetterDraft
+
+    letter_id = workspace.letters.submit(
+        LetterDraft(bsn="999990019", berichttype="BELAST", onderwerp="Aanslag"), other_id
+    ).letter_id
+    detail = wait_for(workspace, letter_id)
+    assert detail.row.verwerkings_code == "OinInCPAKomtNietOvereenMetOinInBericht"
+    assert detail.row.status is LetterStatus.REJECTED
+    with workspace.db.session() as s:
+        result = s.scalar(
+            select(m.EbmsMessage).where(
+                m.EbmsMessage.batch_id == detail.row.batch_id,
+                m.EbmsMessage.action == "GLOBE-R-BV-Result",
+            )
+        )
+        assert result is not None and NIL_GUID.encode() in result.raw  # matched by BatchID
+
+
+def test_same_bericht_id_again_is_a_duplicate_not_a_failure(workspace: ConsoleServices) -> None:
+    first = wait_for(workspace, submit(workspace, "999990019"))
+    assert first.row.verwerkings_code == "Verwerkt"
+    runner = _pause(workspace)
+    second_id = submit(workspace, "999990019")
+    from console.domain.ids import new_guid
+
+    with workspace.db.session() as s:
+        a = s.get(m.Letter, first.row.id)
+        b = s.get(m.Letter, second_id)
+        assert a is not None and b is not None
+        reused = a.bericht_id
+        a.bericht_id = new_guid()
+        s.flush()
+        b.bericht_id = reused  # e.g. a restore from backup that offers it again
+        s.commit()
+    runner.resume()
+    detail = wait_for(workspace, second_id)
+    assert detail.row.verwerkings_code == "BerichtBestaatAl"
+    assert detail.row.status is LetterStatus.DUPLICATE
+    assert detail.row.status_label == "Al eerder aangeboden" and detail.row.status_tone == "amber"
+    assert "geen nieuwe fout" in detail.next_step
+
+
+def test_berichttype_dropped_in_the_portal_but_active_in_the_console(
+    workspace: ConsoleServices,
+) -> None:
+    # The two lists drift: the simulator (the Leveranciersportaal) no longer has BELAST.
+    assert workspace.simulator is not None
+    store = workspace.simulator.store
+    oin = workspace.workspace.status().organisation_oin
+    store.set_berichttypes(oin, sorted(store.berichttypes(oin) - {"BELAST"}))
+    detail = wait_for(workspace, submit(workspace, "999990019"))
+    assert detail.row.verwerkings_code == "BerichtTypeNietOndersteund"

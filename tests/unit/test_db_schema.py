@@ -56,6 +56,23 @@ ALL_TABLES = {
     "unmatched_results",
     "inbound_message_ids",
     "settings",
+    "certificates",  # issue 7
+    "trust_anchors",  # issue 7
+    "certificate_requests",  # issue 7
+    "cpas",  # issue 3
+    "subscription_requests",  # issue 4
+    "subscription_answers",  # issue 4
+    "subscription_snapshots",  # issue 4
+    "subscription_entries",  # issue 4
+    "subscription_checks",  # issue 4
+    "organisation_profiles",  # issue 5
+    "organisation_contacts",  # issue 5
+    "berichttype_status_changes",  # issue 5
+    "flows",  # issue 5
+    "flow_templates",  # issue 5
+    "flow_peaks",  # issue 5
+    "audit_log",  # issue 5
+    "bsn_lookups",  # issue 6
 }
 
 # A test-only second revision: it recreates the letters table (SQLite batch mode), the kind
