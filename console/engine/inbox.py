@@ -43,6 +43,7 @@ from console.digikoppeling.ebms.model import (
     EbmsMessage,
 )
 from console.digikoppeling.ebms.validation import InboundVerdict, check_inbound
+from console.digikoppeling.endpoint import post_handler
 from console.domain.ebms_errors import EbmsErrorCode
 from console.engine.cpas import CpaDirectory
 from console.engine.signals import SignalProcessor
@@ -279,42 +280,9 @@ class Inbox:
 
 
 def handler_for(inbox: Inbox) -> type[http.server.BaseHTTPRequestHandler]:
-    from console.digikoppeling import tls
-
-    class InboundRequestHandler(http.server.BaseHTTPRequestHandler):
-        # Without this every response waits for the peer's delayed ACK (Nagle): ~40 ms a request.
-        disable_nagle_algorithm = True
-        protocol_version = "HTTP/1.1"
-        server_version = "BerichtenboxConsole/1.0"
-
-        def do_POST(self) -> None:
-            # The size is checked before a byte of the body is read.
-            try:
-                length = int(self.headers.get("Content-Length") or 0)
-            except ValueError:
-                self._send(400, _TEXT, b"Ongeldige Content-Length")
-                return
-            if length > inbox.max_bytes:
-                self._send(413, _TEXT, b"Bericht te groot")
-                self.close_connection = True
-                return
-            body = self.rfile.read(length)
-            peer = tls.peer_oin(self.connection.getpeercert() or {})
-            try:
-                status, ct, out = inbox.handle(self.headers.get("Content-Type", ""), body, peer)
-            except Exception:
-                log.exception("Inbound: onverwachte fout")
-                status, ct, out = 500, "text/plain", b"Interne fout"
-            self._send(status, ct, out)
-
-        def _send(self, status: int, ct: str, out: bytes) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", ct)
-            self.send_header("Content-Length", str(len(out)))
-            self.end_headers()
-            self.wfile.write(out)
-
-        def log_message(self, format: str, *args: object) -> None:
-            log.debug("inbound: " + format, *args)
-
-    return InboundRequestHandler
+    return post_handler(
+        lambda r: inbox.handle(r.content_type, r.body, r.peer_oin),
+        max_bytes=inbox.max_bytes,
+        name="inbound",
+        server_version="BerichtenboxConsole/1.0",
+    )

@@ -44,6 +44,7 @@ from console.digikoppeling.ebms.model import (
     Payload,
 )
 from console.digikoppeling.ebms.validation import check_inbound
+from console.digikoppeling.endpoint import TEXT, post_handler
 from console.domain.ids import new_guid, new_message_id
 from console.simulator.abonnement import process_request
 from console.simulator.globe import process_batch, summarise
@@ -627,34 +628,10 @@ def _safe(message_id: str) -> str:
 
 
 def _handler_for(sim: SimulatorServer) -> type[http.server.BaseHTTPRequestHandler]:
-    class SimulatorRequestHandler(http.server.BaseHTTPRequestHandler):
-        # Without this every response waits for the peer's delayed ACK (Nagle): ~40 ms a request.
-        disable_nagle_algorithm = True
-        protocol_version = "HTTP/1.1"
-        server_version = "BerichtenboxSimulator/1.0"
-
-        def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            if length > MAX_BODY:
-                self._send(413, "text/plain", b"Bericht te groot")
-                return
-            body = self.rfile.read(length)
-            peer = tls.peer_oin(self.connection.getpeercert() or {})
-            try:
-                status, ct, out = sim.handle(self.headers.get("Content-Type", ""), body, peer)
-            except Exception:
-                log.exception("Simulator: onverwachte fout")
-                status, ct, out = 500, "text/plain", b"Interne fout in de simulator"
-            self._send(status, ct, out)
-
-        def _send(self, status: int, ct: str, out: bytes) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", ct)
-            self.send_header("Content-Length", str(len(out)))
-            self.end_headers()
-            self.wfile.write(out)
-
-        def log_message(self, format: str, *args: object) -> None:
-            log.debug("simulator: " + format, *args)
-
-    return SimulatorRequestHandler
+    return post_handler(
+        lambda r: sim.handle(r.content_type, r.body, r.peer_oin),
+        max_bytes=MAX_BODY,
+        name="simulator",
+        server_version="BerichtenboxSimulator/1.0",
+        error_reply=lambda: (TEXT, b"Interne fout in de simulator"),
+    )

@@ -22,6 +22,7 @@ import ssl
 from datetime import UTC, datetime
 
 from console.digikoppeling import tls
+from console.digikoppeling.endpoint import TEXT, PostRequest, post_handler
 from console.digikoppeling.wus.soap import CONTENT_TYPE, build_envelope, build_fault, parse_envelope
 from console.digikoppeling.wus.validatie import (
     SOAP_ACTION,
@@ -134,44 +135,22 @@ class WusService:
 
 
 def handler_for(service: WusService) -> type[http.server.BaseHTTPRequestHandler]:
-    class WusRequestHandler(http.server.BaseHTTPRequestHandler):
-        disable_nagle_algorithm = True
-        protocol_version = "HTTP/1.1"
-        server_version = "BerichtenboxValidatieSimulator/1.0"
+    def handle(r: PostRequest) -> tuple[int, str, bytes]:
+        if r.path.split("?", 1)[0] != WUS_PATH:
+            return 404, TEXT, b"Onbekend pad"
+        status, out = service.handle(r.soap_action, r.content_type, r.body, r.peer_oin)
+        return status, CONTENT_TYPE, out
 
-        def do_POST(self) -> None:
-            if self.path.split("?", 1)[0] != WUS_PATH:
-                self._send(404, "text/plain; charset=utf-8", b"Onbekend pad")
-                return
-            length = int(self.headers.get("Content-Length") or 0)
-            if length > MAX_BODY:
-                self._send(413, "text/plain; charset=utf-8", b"Verzoek te groot")
-                return
-            body = self.rfile.read(length)
-            peer = tls.peer_oin(self.connection.getpeercert() or {})
-            try:
-                status, out = service.handle(
-                    self.headers.get("SOAPAction"),
-                    self.headers.get("Content-Type", ""),
-                    body,
-                    peer,
-                )
-            except Exception:
-                log.exception("WUS-simulator: onverwachte fout")
-                status, out = 500, build_fault("s:Server", "Interne fout in de simulator.")
-            self._send(status, CONTENT_TYPE, out)
-
-        def _send(self, status: int, ct: str, out: bytes) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", ct)
-            self.send_header("Content-Length", str(len(out)))
-            self.end_headers()
-            self.wfile.write(out)
-
-        def log_message(self, format: str, *args: object) -> None:
-            log.debug("wus-simulator: " + format, *args)
-
-    return WusRequestHandler
+    return post_handler(
+        handle,
+        max_bytes=MAX_BODY,
+        name="wus-simulator",
+        server_version="BerichtenboxValidatieSimulator/1.0",
+        error_reply=lambda: (
+            CONTENT_TYPE,
+            build_fault("s:Server", "Interne fout in de simulator."),
+        ),
+    )
 
 
 class WusServer:

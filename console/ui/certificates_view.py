@@ -15,7 +15,6 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent, QGuiApplication, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -24,7 +23,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QInputDialog,
     QLabel,
     QLineEdit,
@@ -32,7 +30,6 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -44,6 +41,7 @@ from console.ui.copyable_field import CopyableField
 from console.ui.formatting import format_datetime
 from console.ui.session_key_banner import SessionKeyBanner
 from console.ui.status_badge import StatusBadgeLabel
+from console.ui.tables import read_only_table
 from console.ui.tasks import TaskRunner
 
 CERTIFICATE_SUFFIXES = (".p12", ".pfx", ".pem", ".crt", ".cer", ".der", ".p7b", ".p7c")
@@ -79,21 +77,6 @@ def _card(title: str, text: str = "") -> tuple[QFrame, QVBoxLayout]:
         explanation.setStyleSheet(f"color: {theme.MUTED_TEXT};")
         layout.addWidget(explanation)
     return card, layout
-
-
-def _table(headers: list[str], name: str) -> QTableWidget:
-    table = QTableWidget(0, len(headers))
-    table.setHorizontalHeaderLabels(headers)
-    table.setAccessibleName(name)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.verticalHeader().setVisible(False)
-    table.setAlternatingRowColors(True)
-    header = table.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setStretchLastSection(True)
-    return table
 
 
 def _cell(text: str, data: object = None, tone: str | None = None) -> QTableWidgetItem:
@@ -362,7 +345,7 @@ class CertificatesView(QWidget):
                 "(.p12, .pfx, .pem, .crt, .cer) op deze pagina om het te importeren."
             ),
         )
-        self.certificate_table = _table(
+        self.certificate_table = read_only_table(
             [
                 self.tr("Naam"),
                 self.tr("OIN"),
@@ -474,7 +457,7 @@ class CertificatesView(QWidget):
         for env in Environment:
             self.environment_combo.addItem(env.label, env.value)
         self.environment_combo.currentIndexChanged.connect(lambda _i: self._show_anchors())
-        self.trust_table = _table(
+        self.trust_table = read_only_table(
             [self.tr("Naam"), self.tr("Uitgever"), self.tr("Geldig tot"), self.tr("SHA-256")],
             self.tr("Vertrouwde certificaten"),
         )

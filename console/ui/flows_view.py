@@ -13,7 +13,6 @@ from typing import Any
 from PySide6.QtCore import QLocale, Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QFormLayout,
@@ -63,8 +62,8 @@ from console.ui.form_field import (
     show_field_issues,
 )
 from console.ui.formatting import format_datetime
-from console.ui.letter_table_model import LetterRole
 from console.ui.status_badge import StatusBadgeDelegate, StatusBadgeLabel
+from console.ui.tables import badge_cell, read_only_table
 from console.ui.tasks import TaskRunner
 
 # Example values for the template preview (what a source system would deliver).
@@ -100,31 +99,6 @@ def _add_row(form: QFormLayout, text: str, buddy: QWidget, row: QWidget) -> None
     label = QLabel(text)
     label.setBuddy(buddy)
     form.addRow(label, row)
-
-
-def _cell(text: str, data: object = None, tone: str | None = None) -> QTableWidgetItem:
-    item = QTableWidgetItem(text)
-    item.setToolTip(text)
-    if data is not None:
-        item.setData(Qt.ItemDataRole.UserRole, data)
-    if tone is not None:
-        item.setData(LetterRole.STATUS_TONE, tone)
-    return item
-
-
-def _table(headers: list[str], name: str) -> QTableWidget:
-    table = QTableWidget(0, len(headers))
-    table.setHorizontalHeaderLabels(headers)
-    table.setAccessibleName(name)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.verticalHeader().setVisible(False)
-    table.setAlternatingRowColors(True)
-    header = table.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setStretchLastSection(True)
-    return table
 
 
 def _item_text(item: QTableWidgetItem | None) -> str:
@@ -196,7 +170,7 @@ class BerichtTypesPanel(QWidget):
         top.addWidget(self.filter_combo, 1)
         top.addWidget(self.new_button)
 
-        self.table = _table([self.tr(c) for c in self.COLUMNS], self.tr("Berichttypes"))
+        self.table = read_only_table([self.tr(c) for c in self.COLUMNS], self.tr("Berichttypes"))
         for col in (2, 3, 4, 5):
             self.table.setItemDelegateForColumn(col, StatusBadgeDelegate(self.table))
         self.table.itemSelectionChanged.connect(self._selected)
@@ -349,13 +323,13 @@ class BerichtTypesPanel(QWidget):
         self.table.blockSignals(True)
         self.table.setRowCount(len(items))
         for row, b in enumerate(items):
-            self.table.setItem(row, 0, _cell(b.code, b.id))
-            self.table.setItem(row, 1, _cell(b.organisation_name))
-            self.table.setItem(row, 2, _cell(b.stage.label, tone=b.stage.tone))
+            self.table.setItem(row, 0, badge_cell(b.code, b.id))
+            self.table.setItem(row, 1, badge_cell(b.organisation_name))
+            self.table.setItem(row, 2, badge_cell(b.stage.label, tone=b.stage.tone))
             for col, env in enumerate(Environment, start=3):
                 st = b.status_for(env)
-                self.table.setItem(row, col, _cell(st.label, tone=st.tone))
-            self.table.setItem(row, 6, _cell(b.name))
+                self.table.setItem(row, col, badge_cell(st.label, tone=st.tone))
+            self.table.setItem(row, 6, badge_cell(b.name))
         self.table.blockSignals(False)
         if wanted is not None and _select(self.table, wanted):
             self._selected()
@@ -1276,7 +1250,7 @@ class FlowsPanel(QWidget):
         self.services = services
         self.runner = runner
         self.items: list[Any] = []
-        self.table = _table([self.tr(c) for c in self.COLUMNS], self.tr("Berichtstromen"))
+        self.table = read_only_table([self.tr(c) for c in self.COLUMNS], self.tr("Berichtstromen"))
         self.table.setItemDelegateForColumn(4, StatusBadgeDelegate(self.table))
         self.table.itemSelectionChanged.connect(self._selected)
         self.new_button = QPushButton(self.tr("&Nieuwe berichtstroom"))
@@ -1316,10 +1290,10 @@ class FlowsPanel(QWidget):
         self.table.blockSignals(True)
         self.table.setRowCount(len(items))
         for row, f in enumerate(items):
-            self.table.setItem(row, 0, _cell(f.name, f.id))
-            self.table.setItem(row, 1, _cell(f.organisation_name))
-            self.table.setItem(row, 2, _cell(f.default_berichttype or "-"))
-            self.table.setItem(row, 3, _cell(f.connection_name or self.tr("(elke)")))
+            self.table.setItem(row, 0, badge_cell(f.name, f.id))
+            self.table.setItem(row, 1, badge_cell(f.organisation_name))
+            self.table.setItem(row, 2, badge_cell(f.default_berichttype or "-"))
+            self.table.setItem(row, 3, badge_cell(f.connection_name or self.tr("(elke)")))
             drift = any(st is not BerichtTypeStatus.ACTIEF for _env, st in f.berichttype_status)
             if not f.active:
                 status = (self.tr("Gedeactiveerd"), "grey")
@@ -1327,7 +1301,7 @@ class FlowsPanel(QWidget):
                 status = (self.tr("Berichttype niet actief"), "amber")
             else:
                 status = (self.tr("Actief"), "green")
-            self.table.setItem(row, 4, _cell(status[0], tone=status[1]))
+            self.table.setItem(row, 4, badge_cell(status[0], tone=status[1]))
         self.table.blockSignals(False)
         if wanted is not None and _select(self.table, wanted):
             self._selected()

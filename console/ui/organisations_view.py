@@ -14,7 +14,6 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -24,7 +23,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -34,8 +32,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -59,8 +55,8 @@ from console.ui.form_field import (
     service,
     show_field_issues,
 )
-from console.ui.letter_table_model import LetterRole
 from console.ui.status_badge import StatusBadgeDelegate, StatusBadgeLabel
+from console.ui.tables import badge_cell, read_only_table
 from console.ui.tasks import TaskRunner
 
 KINDS = (
@@ -92,31 +88,6 @@ def _line(name: str, placeholder: str = "", max_length: int = 0) -> QLineEdit:
     if max_length:
         edit.setMaxLength(max_length)
     return edit
-
-
-def _cell(text: str, data: object = None, tone: str | None = None) -> QTableWidgetItem:
-    item = QTableWidgetItem(text)
-    item.setToolTip(text)
-    if data is not None:
-        item.setData(Qt.ItemDataRole.UserRole, data)
-    if tone is not None:
-        item.setData(LetterRole.STATUS_TONE, tone)
-    return item
-
-
-def _table(headers: list[str], name: str) -> QTableWidget:
-    table = QTableWidget(0, len(headers))
-    table.setHorizontalHeaderLabels(headers)
-    table.setAccessibleName(name)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.verticalHeader().setVisible(False)
-    table.setAlternatingRowColors(True)
-    header = table.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setStretchLastSection(True)
-    return table
 
 
 def _combo() -> QComboBox:
@@ -949,7 +920,7 @@ class ConnectionsPanel(QWidget):
         self.dialog: ConnectionDialog | None = None
         self.confirm = self._ask
 
-        self.table = _table([self.tr(c) for c in self.COLUMNS], self.tr("Koppelingen"))
+        self.table = read_only_table([self.tr(c) for c in self.COLUMNS], self.tr("Koppelingen"))
         self.table.setItemDelegateForColumn(1, StatusBadgeDelegate(self.table))
         self.table.setItemDelegateForColumn(6, StatusBadgeDelegate(self.table))
         self.table.itemSelectionChanged.connect(self._selected)
@@ -1131,15 +1102,17 @@ class ConnectionsPanel(QWidget):
         self.table.setRowCount(len(items))
         for row, c in enumerate(items):
             name = c.name + ("  ★" if c.is_current else "")
-            self.table.setItem(row, 0, _cell(name, c.id))
+            self.table.setItem(row, 0, badge_cell(name, c.id))
             self.table.setItem(
-                row, 1, _cell(c.environment.label, tone=ENVIRONMENT_TONES[c.environment])
+                row, 1, badge_cell(c.environment.label, tone=ENVIRONMENT_TONES[c.environment])
             )
-            self.table.setItem(row, 2, _cell(f"{c.owner.name} ({c.owner.oin})"))
+            self.table.setItem(row, 2, badge_cell(f"{c.owner.name} ({c.owner.oin})"))
             members = ", ".join(o.name for o in c.organisations) or self.tr("alleen de eigenaar")
-            self.table.setItem(row, 3, _cell(members))
-            self.table.setItem(row, 4, _cell(c.cpa_id if c.cpa_record_id else self.tr("geen CPA")))
-            self.table.setItem(row, 5, _cell(c.certificate_label or self.tr("geen")))
+            self.table.setItem(row, 3, badge_cell(members))
+            self.table.setItem(
+                row, 4, badge_cell(c.cpa_id if c.cpa_record_id else self.tr("geen CPA"))
+            )
+            self.table.setItem(row, 5, badge_cell(c.certificate_label or self.tr("geen")))
             status = (
                 (self.tr("In gebruik"), "blue")
                 if c.is_current
@@ -1147,7 +1120,7 @@ class ConnectionsPanel(QWidget):
                 if c.active
                 else (self.tr("Gedeactiveerd"), "grey")
             )
-            self.table.setItem(row, 6, _cell(status[0], tone=status[1]))
+            self.table.setItem(row, 6, badge_cell(status[0], tone=status[1]))
         wanted = select_id
         if wanted is None:
             wanted = next((c.id for c in items if c.is_current), None)
