@@ -13,6 +13,7 @@ from sqlalchemy import select
 from console.db import models as m
 from console.db.database import Database
 from console.db.repositories import LetterFilter, LetterRepository
+from console.digikoppeling.ebms.mime import EbmsReceiveError, split_http
 from console.domain.bsn import mask_bsn
 from console.domain.ids import is_guid, new_guid
 from console.domain.letter import (
@@ -262,24 +263,25 @@ class LetterService:
 
 def render_raw(raw: bytes, content_type: str) -> str:
     """Pretty-print each XML part of a raw exchange; other parts are summarised."""
-    from email.message import EmailMessage
-    from email.parser import BytesParser
-    from email.policy import HTTP
+    try:
+        envelope, parts = split_http(content_type, raw)
+    except EbmsReceiveError:
+        return _pretty_or_text(raw)  # a refused message is shown as it came in
+    if not parts and "multipart" not in content_type.lower():
+        return _pretty_or_text(envelope)
+    lines = [f"--- SOAP-envelope ({_bytes(len(envelope))}) ---", _pretty_or_text(envelope)]
+    for part in parts:
+        lines.append(
+            f"--- deel <{part.content_id}> ({part.content_type}, {_bytes(len(part.data))}) ---"
+        )
+        lines.append(
+            _pretty_or_text(part.data) if "xml" in part.content_type else "(binaire inhoud)"
+        )
+    return "\n".join(lines)
 
-    if "multipart" not in content_type.lower():
-        return _pretty_or_text(raw)
-    msg: EmailMessage = BytesParser(policy=HTTP).parsebytes(
-        b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + raw
-    )
-    parts: list[str] = []
-    for part in msg.iter_parts():
-        cid = part.get("Content-ID", "")
-        ctype = part.get_content_type()
-        payload = part.get_payload(decode=True)
-        data = payload if isinstance(payload, bytes) else b""
-        parts.append(f"--- deel {cid} ({ctype}, {len(data):,} bytes) ---".replace(",", "."))
-        parts.append(_pretty_or_text(data) if "xml" in ctype else "(binaire inhoud)")
-    return "\n".join(parts)
+
+def _bytes(n: int) -> str:
+    return f"{n:,} bytes".replace(",", ".")
 
 
 def _pretty_or_text(data: bytes) -> str:

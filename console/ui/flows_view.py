@@ -450,25 +450,16 @@ class BerichtTypesPanel(QWidget):
         if berichttypes is None or not self.save_button.isEnabled():
             return
         self.save_button.setEnabled(False)
-        if self.detail is None:
-            self.runner.run(
-                berichttypes.create,
-                self.data(),
-                on_done=self._saved,
-                on_error=self._refused,
-                lane="db",
-                owner=self,
-            )
-        else:
-            self.runner.run(
-                berichttypes.update,
-                self.detail.id,
-                self.data(),
-                on_done=self._saved,
-                on_error=self._refused,
-                lane="db",
-                owner=self,
-            )
+        # A new item is created, an existing one updated; both through the db lane.
+        args = (self.data(),) if self.detail is None else (self.detail.id, self.data())
+        self.runner.run(
+            berichttypes.create if self.detail is None else berichttypes.update,
+            *args,
+            on_done=self._saved,
+            on_error=self._refused,
+            lane="db",
+            owner=self,
+        )
 
     def set_status(self, environment: Environment, status: BerichtTypeStatus) -> None:
         berichttypes = service(self.services, "berichttypes")
@@ -1065,25 +1056,16 @@ class FlowFormWidget(QWidget):
         if flows is None or not self.save_button.isEnabled():
             return
         self.save_button.setEnabled(False)
-        if self.detail is None:
-            self.runner.run(
-                flows.create,
-                self.data(),
-                on_done=self._saved,
-                on_error=self._refused,
-                lane="db",
-                owner=self,
-            )
-        else:
-            self.runner.run(
-                flows.update,
-                self.detail.id,
-                self.data(),
-                on_done=self._saved,
-                on_error=self._refused,
-                lane="db",
-                owner=self,
-            )
+        # A new item is created, an existing one updated; both through the db lane.
+        args = (self.data(),) if self.detail is None else (self.detail.id, self.data())
+        self.runner.run(
+            flows.create if self.detail is None else flows.update,
+            *args,
+            on_done=self._saved,
+            on_error=self._refused,
+            lane="db",
+            owner=self,
+        )
 
     # -- internals ---------------------------------------------------------------------------
 

@@ -840,25 +840,16 @@ class ConnectionDialog(QDialog):
             return
         self._saving = True
         self._update_buttons()
-        if self.detail is None:
-            self.runner.run(
-                connections.create,
-                self.data(),
-                on_done=self._saved,
-                on_error=self._refused,
-                lane="db",
-                owner=self,
-            )
-        else:
-            self.runner.run(
-                connections.update,
-                self.detail.id,
-                self.data(),
-                on_done=self._saved,
-                on_error=self._refused,
-                lane="db",
-                owner=self,
-            )
+        # A new item is created, an existing one updated; both through the db lane.
+        args = (self.data(),) if self.detail is None else (self.detail.id, self.data())
+        self.runner.run(
+            connections.create if self.detail is None else connections.update,
+            *args,
+            on_done=self._saved,
+            on_error=self._refused,
+            lane="db",
+            owner=self,
+        )
 
     def _ask_cpa_path(self) -> Path | None:
         name, _filter = QFileDialog.getOpenFileName(

@@ -274,6 +274,18 @@ def _related(params: dict[str, str], body: bytes) -> tuple[bytes, dict[str, Payl
     return start_part.data, attachments
 
 
+def split_http(content_type: str, body: bytes) -> tuple[bytes, list[Payload]]:
+    """The SOAP envelope and the other MIME parts of a stored exchange, without reading XML.
+
+    For showing evidence; raises :class:`EbmsReceiveError` (MimeProblem) as :func:`parse_http`.
+    """
+    media, params = _content_type(content_type or "")
+    if media == "multipart/related":
+        soap, attachments = _related(params, body)
+        return soap, list(attachments.values())
+    return body, []
+
+
 def parse_http(content_type: str, body: bytes, *, max_bytes: int) -> EbmsMessage:
     """Read an ebMS message from an HTTP request or response body.
 
