@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
+import threading
 from collections.abc import Iterable
 from contextlib import closing
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_FILENAME = "console.sqlite3"
 BUSY_TIMEOUT_MS = 10_000
+WRITE_GATE_TIMEOUT_S = 30.0  # a writer of this process waits this long for another one
 _IMMEDIATE = "sqlite_begin_immediate"
 
 
@@ -150,6 +152,85 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
         cursor.close()
 
 
+# --- one writer at a time, without SQLite's sleeping busy handler ----------------------------
+
+_WRITE_VERBS: tuple[str, ...] = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP")
+_WRITE_VERBS += ("ALTER", "BEGIN IMMEDIATE", "BEGIN EXCLUSIVE")
+
+
+def _is_write(sql: str) -> bool:
+    return sql.lstrip()[:16].upper().startswith(_WRITE_VERBS)
+
+
+class _GatedCursor(sqlite3.Cursor):
+    """Takes the connection's write gate before the first write of a transaction."""
+
+    def execute(self, sql: str, parameters: Any = (), /) -> _GatedCursor:
+        if _is_write(sql):
+            self.connection._enter_write()  # type: ignore[attr-defined]
+        super().execute(sql, parameters)
+        return self
+
+    def executemany(self, sql: str, seq_of_parameters: Any, /) -> _GatedCursor:
+        if _is_write(sql):
+            self.connection._enter_write()  # type: ignore[attr-defined]
+        super().executemany(sql, seq_of_parameters)
+        return self
+
+
+class _GatedConnection(sqlite3.Connection):
+    """A SQLite connection that waits for the process's write gate instead of SQLITE_BUSY.
+
+    SQLite allows one writer per file. When two threads of this process write at once (the
+    engine sends while the inbound endpoint records an acknowledgment, the GUI saves a form),
+    the loser normally sleeps in SQLite's busy handler: 1, 2, 5, 10, ... up to 100 ms at a
+    time, long after the writer finished. Here the writers of one process queue on a lock
+    instead and go the moment the other commits. Other processes (a CLI next to the GUI)
+    still meet the busy timeout as before.
+    """
+
+    gate: threading.Lock  # one per database file; set on the subclass made per Engine
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._holds_gate = False
+
+    def cursor(self, factory: Any = None) -> sqlite3.Cursor:  # type: ignore[override]
+        return super().cursor(factory or _GatedCursor)
+
+    def _enter_write(self) -> None:
+        if not self._holds_gate:
+            # After the timeout go on without the gate: SQLite's busy timeout then decides.
+            self._holds_gate = self.gate.acquire(timeout=WRITE_GATE_TIMEOUT_S)
+
+    def _leave_write(self) -> None:
+        if self._holds_gate:
+            self._holds_gate = False
+            self.gate.release()
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self._leave_write()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self._leave_write()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._leave_write()
+
+
+def _gated_connection_class() -> type[_GatedConnection]:
+    return type("GatedConnection", (_GatedConnection,), {"gate": threading.Lock()})
+
+
 def open_database(url: str) -> Database:
     """Create the Engine for *url*. Does not create or upgrade the schema (see :func:`upgrade`)."""
     parsed = make_url(url)
@@ -157,7 +238,10 @@ def open_database(url: str) -> Database:
         database = parsed.database
         if database and database != ":memory:" and not database.startswith("file:"):
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+        engine = create_engine(
+            parsed,
+            connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "factory": _gated_connection_class()},
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
         engine = create_engine(parsed, pool_pre_ping=True)

@@ -410,7 +410,6 @@ class EbmsMessage(Base):
     batch_id: Mapped[str | None] = mapped_column(String(36), index=True)
     status: Mapped[EbmsStatus] = mapped_column(_str_enum(EbmsStatus))
     content_type: Mapped[str] = mapped_column(String(255), default="")
-    raw: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(index=True)
     expires_at: Mapped[datetime | None]
@@ -424,12 +423,41 @@ class EbmsMessage(Base):
         cascade="all, delete-orphan",
         order_by="(DeliveryAttempt.started_at, DeliveryAttempt.id)",
     )
+    # The HTTP body lives in a table of its own: a status change of the message then rewrites
+    # a small row, not a body of up to 100 MB. Loaded with the message (as a column would be);
+    # the engine's hot paths opt out with ``lazyload(EbmsMessage.body)``.
+    body: Mapped[EbmsMessageBody | None] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, lazy="joined"
+    )
+
+    @property
+    def raw(self) -> bytes:
+        """The HTTP body exactly as sent or received (loads it on first use)."""
+        return self.body.raw if self.body is not None else b""
+
+    @raw.setter
+    def raw(self, value: bytes) -> None:
+        if self.body is None:
+            self.body = EbmsMessageBody(raw=value)
+        else:
+            self.body.raw = value
 
     def __repr__(self) -> str:
         return (
             f"EbmsMessage(id={self.id!r}, message_id={self.message_id!r}, "
             f"kind={self.kind!r}, status={self.status!r})"
         )
+
+
+class EbmsMessageBody(Base):
+    """The raw HTTP body of one ebMS message, byte for byte (evidence, and what is resent)."""
+
+    __tablename__ = "ebms_message_bodies"
+
+    ebms_message_id: Mapped[int] = mapped_column(
+        ForeignKey("ebms_messages.id", ondelete="CASCADE"), primary_key=True
+    )
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class DeliveryAttempt(Base):

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import Session, lazyload
 
 from console.db import models as m
 from console.db.database import Database
@@ -184,7 +184,7 @@ class Sender:
                     .order_by(m.EbmsMessage.next_attempt_at)
                     .limit(limit)
                     # The body (up to 100 MB) is loaded only for a message this engine claims.
-                    .options(defer(m.EbmsMessage.raw))
+                    .options(lazyload(m.EbmsMessage.body))
                 )
             )
             for msg in candidates:
@@ -299,7 +299,7 @@ class Sender:
         outcome, error, signal = classify_reply(status, reply, error)
 
         with self._db.session() as s:
-            msg = s.get(m.EbmsMessage, c.id, options=[defer(m.EbmsMessage.raw)])
+            msg = s.get(m.EbmsMessage, c.id, options=[lazyload(m.EbmsMessage.body)])
             assert msg is not None
             msg.updated_at = now
             attempt = s.get(m.DeliveryAttempt, c.attempt_id) if c.attempt_id else None

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import Session, lazyload
 
 from console.berichtenbox.result import BatchResult, ResultParseError, parse_result
 from console.db import models as m
@@ -124,7 +124,7 @@ class SignalProcessor:
                 m.EbmsMessage.message_id == message_id,
                 m.EbmsMessage.direction == m.EbmsDirection.OUT,
             )
-            .options(defer(m.EbmsMessage.raw))  # the body is not needed, and may be 100 MB
+            .options(lazyload(m.EbmsMessage.body))  # the body is not needed, and may be 100 MB
         )
 
     def _acknowledged(self, s: Session, ref: str, row: m.EbmsMessage) -> None:

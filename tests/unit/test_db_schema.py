@@ -73,6 +73,7 @@ ALL_TABLES = {
     "flow_peaks",  # issue 5
     "audit_log",  # issue 5
     "bsn_lookups",  # issue 6
+    "ebms_message_bodies",  # issue 3 (throughput): bodies out of ebms_messages
 }
 
 # A test-only second revision: it recreates the letters table (SQLite batch mode), the kind
@@ -409,3 +410,38 @@ def test_status_columns_store_plain_strings_and_refuse_unknown_values(db: Databa
         assert letter is not None
         letter.status = "verzonnen"  # type: ignore[assignment]
         session.flush()
+
+
+def test_upgrade_to_0007_moves_ebms_bodies_byte_for_byte(db: Database) -> None:
+    """Migration 0007 takes each message's HTTP body out of ebms_messages, unchanged."""
+    from alembic import command
+
+    from console.db.database import MIGRATIONS_DIR, _alembic_config
+    from console.db.models import EbmsMessage
+
+    with db.engine.begin() as connection:
+        command.upgrade(_alembic_config(MIGRATIONS_DIR, connection), "0006")
+    body = bytes(range(256)) * 1000
+    with db.engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO ebms_messages (message_id, conversation_id, cpa_id, direction, kind, "
+            "service, action, status, content_type, raw, attempts, created_at, updated_at) "
+            "VALUES ('m1@x', 'c', 'cpa', 'out', 'user', 's', 'a', 'pending', 'text/xml', ?, 0, "
+            "'2026-11-29 00:00:00.000000', '2026-11-29 00:00:00.000000')",
+            (body,),
+        )
+    upgrade(db, backup_dir=None)
+    with db.engine.connect() as connection:
+        columns = {row[1] for row in connection.exec_driver_sql("PRAGMA table_info(ebms_messages)")}
+    assert "raw" not in columns
+    with db.session() as s:
+        msg = s.scalar(select(EbmsMessage).where(EbmsMessage.message_id == "m1@x"))
+        assert msg is not None and msg.raw == body
+        msg.raw = b"nieuw"
+    with db.session() as s:
+        msg = s.scalar(select(EbmsMessage).where(EbmsMessage.message_id == "m1@x"))
+        assert msg is not None and msg.raw == b"nieuw"
+        s.delete(msg)
+    with db.engine.connect() as connection:
+        left = connection.exec_driver_sql("SELECT count(*) FROM ebms_message_bodies").scalar()
+    assert left == 0
