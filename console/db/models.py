@@ -291,7 +291,6 @@ class Letter(Base):
     berichttype: Mapped[str] = mapped_column(String(8))
     bsn: Mapped[str] = mapped_column(String(9))
     onderwerp: Mapped[str] = mapped_column(String(255))
-    berichttekst: Mapped[str] = mapped_column(Text)  # already encoded (\r\n literal, spaced URLs)
     referentie: Mapped[str] = mapped_column(String(100), default="")
     publicatie_datum: Mapped[datetime | None]
     bericht_id: Mapped[str] = mapped_column(String(36), unique=True)
@@ -320,10 +319,40 @@ class Letter(Base):
         cascade="all, delete-orphan",
         order_by="(LetterEventRecord.at, LetterEventRecord.id)",
     )
+    # The text lives in a table of its own, so that the row the engine updates on every status
+    # change (a batch moves 1000 letters at once) stays small. Loaded with the letter; the
+    # message log's row blocks, which never show the text, opt out with lazyload().
+    content: Mapped[LetterText | None] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, lazy="joined"
+    )
+
+    @property
+    def berichttekst(self) -> str:
+        """The BerichtTekst, already encoded (\\r\\n literal, URLs spaced)."""
+        return self.content.berichttekst if self.content is not None else ""
+
+    @berichttekst.setter
+    def berichttekst(self, value: str) -> None:
+        if self.content is None:
+            if value:  # no row for an empty text (a letter with only a PDF)
+                self.content = LetterText(berichttekst=value)
+        else:
+            self.content.berichttekst = value
 
     def __repr__(self) -> str:
         # No BSN here: reprs end up in logs and tracebacks.
         return f"Letter(id={self.id!r}, bericht_id={self.bericht_id!r}, status={self.status!r})"
+
+
+class LetterText(Base):
+    """A letter's BerichtTekst (up to 4000 characters), apart from its often-updated row."""
+
+    __tablename__ = "letter_texts"
+
+    letter_id: Mapped[int] = mapped_column(
+        ForeignKey("letters.id", ondelete="CASCADE"), primary_key=True
+    )
+    berichttekst: Mapped[str] = mapped_column(Text)
 
 
 class Attachment(Base):

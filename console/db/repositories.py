@@ -16,7 +16,7 @@ from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, delete, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 from sqlalchemy.orm.attributes import InstrumentedAttribute
 
 from console.db.models import (
@@ -490,7 +490,11 @@ class LetterRepository:
         """The letters for *ids* in the same order; ids that no longer exist are skipped."""
         found: dict[int, Letter] = {}
         for chunk in _chunks(list(ids)):
-            for letter in self._session.scalars(select(Letter).where(Letter.id.in_(chunk))):
+            rows = self._session.scalars(
+                # The log never shows the text: do not read it for a block of rows.
+                select(Letter).where(Letter.id.in_(chunk)).options(lazyload(Letter.content))
+            )
+            for letter in rows:
                 found[letter.id] = letter
         return [found[letter_id] for letter_id in ids if letter_id in found]
 

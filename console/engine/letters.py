@@ -89,6 +89,8 @@ def apply_batch_event(
         )
     )
     values: dict[str, object] = {"updated_at": now}
+    if mark_acknowledged:  # in the same UPDATE: each letter row is rewritten once per step
+        values["acknowledged_at"] = func.coalesce(m.Letter.acknowledged_at, now)
     if event in (LetterEvent.TRANSPORT_ERROR, LetterEvent.MESSAGE_ERROR, LetterEvent.EXPIRED):
         values["status_detail"] = detail
     elif event in (LetterEvent.HTTP_ACCEPTED, LetterEvent.ACKNOWLEDGED, LetterEvent.RESULT):
@@ -121,7 +123,7 @@ def apply_batch_event(
             .execution_options(synchronize_session=False)
         )
         moved += count
-    if mark_acknowledged:
+    if mark_acknowledged:  # letters that did not move (a result came first) get it too
         s.execute(
             update(m.Letter)
             .where(m.Letter.batch_id == batch_id, m.Letter.acknowledged_at.is_(None))

@@ -321,7 +321,6 @@ def _rows(
         per_day[busiest] -= 1
         per_day[-1] += 1
     serial = itertools.count(1)
-    text = "Geachte heer/mevrouw,\\r\\n\\r\\nIn de bijlage vindt u ons besluit."
     start = end - timedelta(days=days)
     random_ = rng.random
     getrandbits = rng.getrandbits
@@ -376,7 +375,6 @@ def _rows(
                     spec.berichttypes[bt][0],
                     pool[int(pool_size * random_() ** 1.3)],  # some citizens get more
                     subjects[bt],
-                    text,
                     f"{spec.prefix}-{year}-{seq:08d}",
                     _guid(getrandbits(128)),
                     batch_id if sent else None,
@@ -392,6 +390,7 @@ def _rows(
                 )
 
 
+_TEXT = "Geachte heer/mevrouw,\\r\\n\\r\\nIn de bijlage vindt u ons besluit."
 _FAILED_DETAIL = "Verzending mislukt: de verbinding werd geweigerd."
 
 
@@ -415,7 +414,7 @@ def _ts(day_prefix: str, us: int) -> str:
 
 
 _LETTER_COLUMNS = (
-    "id, organisation_id, connection_id, berichttype, bsn, onderwerp, berichttekst, referentie, "
+    "id, organisation_id, connection_id, berichttype, bsn, onderwerp, referentie, "
     "bericht_id, batch_id, status, verwerkings_code, stadium, status_detail, created_at, "
     "created_by, updated_at, result_at, acknowledged_at"
 )
@@ -470,6 +469,11 @@ def generate(
         while chunk := list(itertools.islice(rows, CHUNK)):
             con.execute("BEGIN")
             con.executemany(insert, chunk)
+            # Every letter has the same text; it lives in letter_texts (migration 0008).
+            con.executemany(
+                "INSERT INTO letter_texts (letter_id, berichttekst) VALUES (?, ?)",
+                ((row[0], _TEXT) for row in chunk),
+            )
             con.execute("COMMIT")
             done += len(chunk)
             if done % 1_000_000 < CHUNK:

@@ -32,6 +32,9 @@ from console.db.models import (
     Attachment,
     Base,
     Connection,
+    EbmsDirection,
+    EbmsKind,
+    EbmsStatus,
     Letter,
     LetterEventRecord,
     Organisation,
@@ -74,6 +77,7 @@ ALL_TABLES = {
     "audit_log",  # issue 5
     "bsn_lookups",  # issue 6
     "ebms_message_bodies",  # issue 3 (throughput): bodies out of ebms_messages
+    "letter_texts",  # issue 3 (throughput): BerichtTekst out of letters
 }
 
 # A test-only second revision: it recreates the letters table (SQLite batch mode), the kind
@@ -412,34 +416,54 @@ def test_status_columns_store_plain_strings_and_refuse_unknown_values(db: Databa
         session.flush()
 
 
-def test_upgrade_to_0007_moves_ebms_bodies_byte_for_byte(db: Database) -> None:
-    """Migration 0007 takes each message's HTTP body out of ebms_messages, unchanged."""
+def test_migrations_0007_0008_move_bodies_and_texts_both_ways(db: Database) -> None:
+    """0007/0008 take ebMS bodies and letter texts out of their rows, byte for byte, and a
+    downgrade puts them back."""
     from alembic import command
 
     from console.db.database import MIGRATIONS_DIR, _alembic_config
     from console.db.models import EbmsMessage
 
-    with db.engine.begin() as connection:
-        command.upgrade(_alembic_config(MIGRATIONS_DIR, connection), "0006")
+    upgrade(db, backup_dir=None)
+    letter_id = _add_letter_with_children(db)
     body = bytes(range(256)) * 1000
-    with db.engine.begin() as connection:
-        connection.exec_driver_sql(
-            "INSERT INTO ebms_messages (message_id, conversation_id, cpa_id, direction, kind, "
-            "service, action, status, content_type, raw, attempts, created_at, updated_at) "
-            "VALUES ('m1@x', 'c', 'cpa', 'out', 'user', 's', 'a', 'pending', 'text/xml', ?, 0, "
-            "'2026-11-29 00:00:00.000000', '2026-11-29 00:00:00.000000')",
-            (body,),
+    with db.session() as s:
+        s.add(
+            EbmsMessage(
+                message_id="m1@x",
+                conversation_id="c",
+                cpa_id="cpa-1",
+                direction=EbmsDirection.OUT,
+                kind=EbmsKind.USER,
+                status=EbmsStatus.PENDING,
+                raw=body,
+            )
         )
+
+    with db.engine.begin() as connection:
+        command.downgrade(_alembic_config(MIGRATIONS_DIR, connection), "0006")
+    with closing(sqlite3.connect(db.sqlite_path)) as raw:  # type: ignore[arg-type]
+        assert raw.execute("SELECT berichttekst FROM letters").fetchall() == [("Tekst",)]
+        assert raw.execute("SELECT raw FROM ebms_messages").fetchall() == [(body,)]
+
     upgrade(db, backup_dir=None)
     with db.engine.connect() as connection:
-        columns = {row[1] for row in connection.exec_driver_sql("PRAGMA table_info(ebms_messages)")}
-    assert "raw" not in columns
+        letter_columns = {r[1] for r in connection.exec_driver_sql("PRAGMA table_info(letters)")}
+        ebms_columns = {
+            r[1] for r in connection.exec_driver_sql("PRAGMA table_info(ebms_messages)")
+        }
+    assert "berichttekst" not in letter_columns and "raw" not in ebms_columns
     with db.session() as s:
+        letter = s.get(Letter, letter_id)
         msg = s.scalar(select(EbmsMessage).where(EbmsMessage.message_id == "m1@x"))
+        assert letter is not None and letter.berichttekst == "Tekst"
         assert msg is not None and msg.raw == body
+        letter.berichttekst = "Nieuw"
         msg.raw = b"nieuw"
     with db.session() as s:
+        letter = s.get(Letter, letter_id)
         msg = s.scalar(select(EbmsMessage).where(EbmsMessage.message_id == "m1@x"))
+        assert letter is not None and letter.berichttekst == "Nieuw"
         assert msg is not None and msg.raw == b"nieuw"
         s.delete(msg)
     with db.engine.connect() as connection:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from console.db import database
 from console.db.database import Database, open_database, upgrade
@@ -33,7 +34,9 @@ def _keys(db: Database) -> list[str]:
         return sorted(s.scalars(select(Setting.key)))
 
 
-def test_second_writer_waits_for_the_first_commit_instead_of_failing(impatient_db: Database) -> None:
+def test_second_writer_waits_for_the_first_commit_instead_of_failing(
+    impatient_db: Database,
+) -> None:
     first_wrote = threading.Event()
     release_first = threading.Event()
     errors: list[BaseException] = []
@@ -49,7 +52,7 @@ def test_second_writer_waits_for_the_first_commit_instead_of_failing(impatient_d
         try:
             with impatient_db.session() as s:
                 s.add(Setting(key="tweede", value="2"))
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:  # reported below
             errors.append(exc)
 
     a = threading.Thread(target=first)
@@ -69,7 +72,7 @@ def test_second_writer_waits_for_the_first_commit_instead_of_failing(impatient_d
 def test_gate_is_released_after_a_failed_write_and_rollback(impatient_db: Database) -> None:
     with impatient_db.session() as s:
         s.add(Setting(key="a", value="1"))
-    with pytest.raises(Exception), impatient_db.session() as s:
+    with pytest.raises(IntegrityError), impatient_db.session() as s:
         s.add(Setting(key="a", value="2"))  # duplicate key: IntegrityError, then rollback
     done = threading.Event()
 
@@ -91,6 +94,8 @@ def test_another_process_still_meets_the_busy_timeout(impatient_db: Database) ->
     with impatient_db.session() as s:
         s.add(Setting(key="a", value="1"))
         s.flush()
-        with closing(sqlite3.connect(path, timeout=0)) as other:
-            with pytest.raises(sqlite3.OperationalError, match="locked"):
-                other.execute("INSERT INTO settings (key, value) VALUES ('x', '1')")
+        with (
+            closing(sqlite3.connect(path, timeout=0)) as other,
+            pytest.raises(sqlite3.OperationalError, match="locked"),
+        ):
+            other.execute("INSERT INTO settings (key, value) VALUES ('x', '1')")
