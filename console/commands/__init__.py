@@ -20,4 +20,6 @@ MODULES = (
     "console.commands.berichttype",  # issue 5
     "console.commands.flow",  # issue 5
     "console.commands.config",  # issue 5: config export|import, audit list|export
+    "console.commands.onboarding",  # the Aansluiten page: onboarding status|answer|tick|report
+    "console.commands.settings",  # settings list|set|reset (the Instellingen page)
 )

@@ -21,7 +21,7 @@ from console.db.repositories import SettingsRepository
 from console.domain.environment import Environment
 from console.domain.oin import strip_party_prefix
 from console.engine.runner import EngineRunner, InboundTls
-from console.engine.subscriptions import SubscriptionImporter, answer_action
+from console.engine.subscriptions import KEY_ANSWER_ACTION, SubscriptionImporter, answer_action
 from console.engine.transport import TransportFactory
 from console.secrets.local_pki import LocalPki, issue_client_cert
 from console.secrets.store import SecretStore, open_secret_store
@@ -49,11 +49,13 @@ from console.services.export import ExportService
 from console.services.flows import FlowService
 from console.services.letters import LetterService
 from console.services.monitoring import MonitoringService
+from console.services.onboarding import OnboardingService
 from console.services.organisations import OrganisationService
 from console.services.preflight import PreflightService
 from console.services.privacy import PrivacyService
 from console.services.production_guard import ProductionGuardService
 from console.services.results import ResultsService
+from console.services.settings import SettingsService
 from console.services.subscriptions import SubscriptionService
 from console.services.workspace import WorkspaceService
 from console.settings import AppPaths, EngineSettings
@@ -132,6 +134,8 @@ class ConsoleServices:
     audit: AuditService | None = None  # issue 5
     production_guard: ProductionGuardService | None = None  # issue 5
     config_transfer: ConfigTransferService | None = None  # issue 5
+    onboarding: OnboardingService | None = None  # the Aansluiten page
+    settings: SettingsService | None = None  # the Instellingen page
     _closed: bool = field(default=False, repr=False)
 
     def close(self) -> None:
@@ -151,6 +155,7 @@ def open_workspace(
     paths: AppPaths,
     *,
     start_engine: bool = True,
+    start_simulator: bool = True,
     secrets: SecretStore | None = None,
     engine_settings: EngineSettings | None = None,
     simulator_result_delay: float = 1.0,
@@ -195,7 +200,7 @@ def open_workspace(
             runner.signals.action_handlers[action] = importer.handle
             runner.start()
             importer.start()
-            if pki is not None and conn_id is not None:
+            if pki is not None and conn_id is not None and start_simulator:
                 simulator = _start_simulator(
                     db, paths, pki, conn_id, runner, settings, simulator_result_delay
                 )
@@ -233,6 +238,13 @@ def open_workspace(
     )
     results = ResultsService(db, workspace, preflight, on_resend=engine.wake)
     privacy = PrivacyService(db)  # issue 6
+    settings_service = SettingsService(  # the Instellingen page
+        db,
+        paths=paths,
+        secrets=secrets,
+        privacy=privacy,
+        on_changed=_settings_changed(db, preflight, runner, importer),
+    )
     connection_test = ConnectionTestService(db, transport, certificates, endpoint_for=overrides.get)
     flow_services = _flow_services(db, cpas, transport, simulator, conn_id, runner)  # issue 5
     return ConsoleServices(
@@ -259,6 +271,10 @@ def open_workspace(
         evidence=EvidenceService(db, privacy),
         bulk=BulkService(db, results, on_change=engine.wake),
         production_guard=guard,
+        onboarding=OnboardingService(  # the Aansluiten page
+            db, certificates=certificates, connection_test=connection_test
+        ),
+        settings=settings_service,
         **flow_services,
     )
 
@@ -296,6 +312,33 @@ def _flow_services(
         "audit": AuditService(db),
         "config_transfer": ConfigTransferService(db, cpas),
     }
+
+
+def _settings_changed(
+    db: Database,
+    preflight: PreflightService,
+    runner: EngineRunner | None,
+    importer: SubscriptionImporter | None,
+) -> Callable[[frozenset[str]], None]:
+    """After a change on the Instellingen page: what the running console reads only once.
+
+    The outbox reads the batch and preflight settings at every pass by itself. The preflight
+    service keeps them cached (forgotten here), and the engine learns the action of the ABS
+    answer at start (the new action is registered now; the old one stays until a restart).
+    """
+
+    def changed(keys: frozenset[str]) -> None:
+        if any(key.startswith("preflight.") for key in keys):
+            # PreflightService has no public way to forget its cache yet (save_settings
+            # writes every key); this is the same reset save_settings does.
+            with preflight._lock:
+                preflight._settings = None
+        if KEY_ANSWER_ACTION in keys and runner is not None and importer is not None:
+            with db.session() as s:
+                action = answer_action(SettingsRepository(s).all())
+            runner.signals.action_handlers[action] = importer.handle
+
+    return changed
 
 
 def _after_cpa_applied(
@@ -391,19 +434,8 @@ def _start_simulator(
     settings: EngineSettings,
     result_delay: float,
 ) -> SimulatorServer:
-    push = issue_client_cert(
-        pki.ca, oin=LOGIUS_OIN, organisation="Logius (simulator)", common_name="GLOBE simulator"
-    )
-    config = SimulatorConfig(
-        data_dir=paths.simulator_dir,
-        server_cert_pem=pki.simulator_chain_pem,
-        server_key_pem=pki.simulator.key_pem,
-        client_trust_pem=pki.trust_pem,
-        push_cert_pem=push.cert_pem + pki.ca.cert_pem,
-        push_key_pem=push.key_pem,
-        push_trust_pem=pki.trust_pem,
-        port=settings.simulator_port,
-        result_delay_seconds=result_delay,
+    config = simulator_config(
+        paths, pki, port=settings.simulator_port, result_delay_seconds=result_delay
     )
     try:
         simulator = SimulatorServer(config).start()
@@ -416,6 +448,26 @@ def _start_simulator(
         simulator = SimulatorServer(replace(config, port=0)).start()
     register_with_simulator(db, simulator, conn_id, push_url=runner.inbound_url or "")
     return simulator
+
+
+def simulator_config(
+    paths: AppPaths, pki: LocalPki, *, port: int, result_delay_seconds: float = 1.0
+) -> SimulatorConfig:
+    """The simulator of this workspace: the local test PKI, its own folder, *port*."""
+    push = issue_client_cert(
+        pki.ca, oin=LOGIUS_OIN, organisation="Logius (simulator)", common_name="GLOBE simulator"
+    )
+    return SimulatorConfig(
+        data_dir=paths.simulator_dir,
+        server_cert_pem=pki.simulator_chain_pem,
+        server_key_pem=pki.simulator.key_pem,
+        client_trust_pem=pki.trust_pem,
+        push_cert_pem=push.cert_pem + pki.ca.cert_pem,
+        push_key_pem=push.key_pem,
+        push_trust_pem=pki.trust_pem,
+        port=port,
+        result_delay_seconds=result_delay_seconds,
+    )
 
 
 def register_with_simulator(
@@ -466,18 +518,8 @@ def serve_simulator_standalone(paths: AppPaths, *, port: int | None = None) -> i
         print("De actieve koppeling gebruikt de simulator niet; er is niets te simuleren.")
         return 1
     pki = _prepare_simulator_connection(db, secrets, paths, conn_id)
-    push = issue_client_cert(
-        pki.ca, oin=LOGIUS_OIN, organisation="Logius (simulator)", common_name="GLOBE simulator"
-    )
-    config = SimulatorConfig(
-        data_dir=paths.simulator_dir,
-        server_cert_pem=pki.simulator_chain_pem,
-        server_key_pem=pki.simulator.key_pem,
-        client_trust_pem=pki.trust_pem,
-        push_cert_pem=push.cert_pem + pki.ca.cert_pem,
-        push_key_pem=push.key_pem,
-        push_trust_pem=pki.trust_pem,
-        port=EngineSettings().simulator_port if port is None else port,
+    config = simulator_config(
+        paths, pki, port=EngineSettings().simulator_port if port is None else port
     )
     simulator = SimulatorServer(config).start()
     stop = threading.Event()

@@ -37,10 +37,12 @@ from console.ui.flows_view import FlowsView
 from console.ui.letter_log_view import LetterLogView
 from console.ui.lookup_log_view import LookupLogView
 from console.ui.missing_results_view import MissingResultsView
+from console.ui.onboarding_view import OnboardingView
 from console.ui.organisations_view import OrganisationsView
 from console.ui.placeholder_view import PlaceholderView
 from console.ui.send_view import SendView
 from console.ui.session_key_banner import SessionKeyBanner
+from console.ui.settings_view import SettingsView
 from console.ui.subscription_check_widget import SubscriptionCheckWidget
 from console.ui.tasks import TaskRunner
 from console.ui.test_letter_dialog import TestLetterDialog
@@ -126,13 +128,6 @@ class MainWindow(QMainWindow):
                 "organisaties en koppelingen, de gegevens uit de CPA en de inrichting als "
                 "intermediair."
             ),
-            "aansluiten": self.tr(
-                "de impactanalyse van Logius als vragenlijst en de checklist om aan te sluiten "
-                "op de Berichtenbox."
-            ),
-            "instellingen": self.tr(
-                "instellingen, taal en de map waarin de console zijn gegevens bewaart."
-            ),
         }
         self.pages: dict[str, QWidget] = {
             "overzicht": self.overview,
@@ -153,6 +148,17 @@ class MainWindow(QMainWindow):
         self.certificates_view = CertificatesView(services, self.runner)
         self.certificates_view.notice.connect(self.show_notice)
         self.pages["certificaten"] = self.certificates_view
+        # The Aansluiten page: impact analysis, estimate, variants and the checklist; a step's
+        # button opens the page where it is done. It follows the organisation in the banner.
+        self.onboarding_view = OnboardingView(services, self.runner)
+        self.onboarding_view.notice.connect(self.show_notice)
+        self.onboarding_view.openPage.connect(self.show_page)
+        self.pages["aansluiten"] = self.onboarding_view
+        # The Instellingen page; leaving it with unsaved changes asks first (_on_navigation)
+        self.settings_view = SettingsView(services, self.runner)
+        self.settings_view.notice.connect(self.show_notice)
+        self.settings_view.openPage.connect(self.show_page)
+        self.pages["instellingen"] = self.settings_view
         self.session_key_banner = SessionKeyBanner()
         self.session_key_banner.set_store(
             services.certificates.keys_persistent, services.certificates.key_store_description
@@ -423,6 +429,13 @@ class MainWindow(QMainWindow):
             event.acceptProposedAction()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.settings_view.confirm_leave():  # unsaved settings: the user chose to stay
+            event.ignore()
+            return
+        if self.settings_view.saving:  # the user chose to save: close once it is stored
+            self.settings_view.idle.connect(self.close, Qt.ConnectionType.SingleShotConnection)
+            event.ignore()
+            return
         self.save_state()
         self.engine_timer.stop()
         self.expiry_notifier.stop()
@@ -433,6 +446,16 @@ class MainWindow(QMainWindow):
     # -- slots -------------------------------------------------------------------------------
 
     def _on_navigation(self, row: int) -> None:
+        leaving = self.stack.currentWidget()
+        if (
+            leaving is self.settings_view
+            and row != self.stack.currentIndex()
+            and not self.settings_view.confirm_leave()
+        ):  # unsaved settings and the user stays: the navigation goes back to the page
+            self.navigation.blockSignals(True)
+            self.navigation.setCurrentRow(self.stack.currentIndex())
+            self.navigation.blockSignals(False)
+            return
         if 0 <= row < self.stack.count():
             self.stack.setCurrentIndex(row)
             self.setWindowTitle(
@@ -485,6 +508,7 @@ class MainWindow(QMainWindow):
         self._on_navigation(self.navigation.currentRow())  # the title names the environment
         self.log_view.set_single_organisation(len(status.organisations) <= 1)
         self.log_view.set_workspace(status)
+        self.onboarding_view.set_organisation(self.organisation_id)  # the Aansluiten page
 
     def _workspace_failed(self, exc: BaseException) -> None:
         self.error_label.setText(str(exc))

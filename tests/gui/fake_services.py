@@ -514,6 +514,12 @@ class FakeServices:
         self.monitoring = FakeMonitoringService(self.letters, self.engine)
         self.certificates = FakeCertificateService()
         self.connection_test = FakeConnectionTestService()
+        # No Aansluiten service: that page says it is not available here. It is tested on the
+        # real service (tests/gui/test_onboarding_view.py).
+        self.onboarding: Any = None
+        # No settings service either: the Instellingen page says so. It is tested on the real
+        # SettingsService (tests/gui/test_settings_view.py).
+        self.settings: Any = None
 
 
 # -- raw XML as the engine would store it (abridged, but well-formed and recognisable) --------

@@ -47,10 +47,55 @@ def _fake_services(letters: int) -> Iterator[Any]:
         for name in ("organisations", "connections", "berichttypes", "flows", "audit"):
             setattr(services, name, getattr(config, name))
         services.config_transfer = config.config_transfer
+        services.settings = _settings_service(config.db, Path(config_dir))  # Instellingen
+        services.onboarding = _onboarding_service(config)  # Aansluiten
         try:
             yield services
         finally:
             config.db.dispose()
+
+
+def _settings_service(db: Any, data_dir: Path) -> Any:
+    """The real SettingsService on the screenshot database, with a keyring that persists."""
+    from console.services.privacy import PrivacyService
+    from console.services.settings import SettingsService
+    from console.settings import AppPaths
+
+    class _Keyring:
+        description = "Windows Referentiebeheer (Credential Manager)"
+        persistent = True
+
+    return SettingsService(
+        db,
+        paths=AppPaths(data_dir),
+        secrets=_Keyring(),  # type: ignore[arg-type]
+        privacy=PrivacyService(db, user="j.jansen"),
+    )
+
+
+def _onboarding_service(config: Any) -> Any:
+    """The real OnboardingService on the screenshot database, with answers filled in."""
+    from decimal import Decimal
+
+    from console.domain.onboarding import Answers, LetterKind, OrganisationType
+    from console.services.onboarding import OnboardingService
+
+    service = OnboardingService(config.db)
+    organisation = service.find_organisation("Gemeente Voorbeeld")
+    answers = Answers(
+        organisation_type=OrganisationType.GEMEENTE,
+        letter_kinds=(
+            LetterKind("Aanslag gemeentelijke belastingen", 38_000),
+            LetterKind("WOZ-beschikking", 36_500),
+            LetterKind("Herinnering verlopen reisdocument", 3_600),
+        ),
+        cost_per_letter=Decimal("0.92"),
+        yearly_costs=Decimal("1500"),
+        one_off_costs=(("aanvraag", Decimal("2400")), ("bronsysteem", Decimal("6000"))),
+    )
+    service.save_answers(organisation.id, answers, actor="j.jansen")
+    service.set_manual(organisation.id, "intentieverklaring", actor="j.jansen")
+    return service
 
 
 @contextmanager
@@ -185,6 +230,32 @@ def main(argv: list[str] | None = None) -> int:
             QTest.qWait(300)
             _wait(lambda: runner.pending == 0)
             save(window, "07-organisaties")
+            # The Instellingen page: the top, and scrolled down to privacy and the data folder.
+            window.show_page("instellingen")
+            _wait(lambda: window.settings_view.overview is not None)
+            _wait(lambda: runner.pending == 0)
+            QTest.qWait(50)
+            save(window, "08-instellingen")
+            about = window.settings_view.about_card
+            assert about is not None
+            window.settings_view.scroll_area.ensureWidgetVisible(about, 0, 0)
+            QTest.qWait(50)
+            save(window, "09-instellingen-gegevens")
+            # The Aansluiten page: questionnaire and estimate, then the checklist.
+            window.show_page("aansluiten")
+            _wait(lambda: window.onboarding_view.overview is not None)
+            _wait(lambda: runner.pending == 0)
+            QTest.qWait(50)
+            save(window, "10-aansluiten")
+            onboarding = window.onboarding_view
+            onboarding.scroll_area.verticalScrollBar().setValue(
+                onboarding.progress.mapTo(
+                    onboarding.scroll_area.widget(), onboarding.progress.rect().topLeft()
+                ).y()
+                - 60
+            )
+            QTest.qWait(50)
+            save(window, "11-aansluiten-checklist")
             window.close()
 
         if not args.real:
