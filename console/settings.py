@@ -72,6 +72,9 @@ class EngineSettings:
     max_batch_bytes: int = 100 * 1000 * 1000  # 100 MB inclusief base64
     max_inbound_bytes: int = 150 * 1000 * 1000
     http_timeout_seconds: float = 60.0
+    # Messages sent at the same time, each over its own keep-alive TLS connection. Digikoppeling
+    # ebMS has no ordering between messages (osb profiles use no MessageOrder).
+    parallel_sends: int = 2
     missing_result_hours: int = 24
     inbound_host: str = "127.0.0.1"
     inbound_port: int = 8443  # 0: a free port

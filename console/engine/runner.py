@@ -9,6 +9,7 @@ import http.server
 import logging
 import ssl
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
@@ -74,6 +75,7 @@ class EngineRunner:
         self._idle = threading.Event()
         self._lock = threading.Lock()
         self._state = EngineState()
+        self._pool: ThreadPoolExecutor | None = None
 
     # --- lifecycle ---
     def start(self) -> EngineRunner:
@@ -100,6 +102,9 @@ class EngineRunner:
         if self._thread is not None:
             self._thread.join(timeout=30)
             self._thread = None
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
         if self._server is not None:
             self._server.stop()
             self._server = None
@@ -144,9 +149,7 @@ class EngineRunner:
         """One pass: pack, send, purge, count. The loop calls this; tests may too."""
         now = datetime.now(UTC)
         self.outbox.pack(now)
-        while self.sender.deliver_due(datetime.now(UTC)):
-            if self._stop.is_set():
-                break
+        self._send_due()
         with self._db.session() as s:
             s.execute(delete(m.InboundMessageId).where(m.InboundMessageId.keep_until < now))
             s.commit()
@@ -177,6 +180,25 @@ class EngineRunner:
                 awaiting_result=counts.get(LetterStatus.ACKNOWLEDGED, 0),
                 ticks=self._state.ticks + 1,
             )
+
+    def _send_due(self) -> None:
+        """Send what is due; with ``parallel_sends`` > 1 that many at the same time.
+
+        Each worker claims one message at a time (the claim is atomic), so two workers never
+        send the same message; while one waits for the receiver, the other sends.
+        """
+        workers = max(1, self.settings.parallel_sends)
+        if workers == 1:
+            self._drain()
+            return
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(workers, thread_name_prefix="engine-send")
+        for future in [self._pool.submit(self._drain) for _ in range(workers)]:
+            future.result()
+
+    def _drain(self) -> None:
+        while not self._stop.is_set() and self.sender.deliver_due(datetime.now(UTC), limit=1):
+            pass
 
     def _loop(self) -> None:
         while not self._stop.is_set():

@@ -10,7 +10,10 @@ transport errors are recoverable; see :func:`classify_reply` for the other codes
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -50,7 +53,6 @@ class Claimed:
     attempts: int
     url: str
     content_type: str
-    body: bytes
     retries: int
     retry_interval: timedelta
     expires_at: datetime | None
@@ -126,6 +128,36 @@ def classify_reply(
     return "refused", f"De ontvanger weigerde het bericht (HTTP {status}).", None
 
 
+BODY_CHUNK = 1 << 20
+
+
+@contextmanager
+def outbound_body(db: Database, ebms_pk: int) -> Iterator[tuple[int, Iterable[bytes]]]:
+    """``(size, chunks)`` of a stored message body, read while it is being sent.
+
+    On SQLite the body is streamed from the row in chunks of 1 MiB (incremental blob I/O),
+    so a 100 MB batch is never in memory as a whole and sending starts at once. Elsewhere
+    it is read in one piece.
+    """
+    with db.engine.connect() as conn:
+        dbapi = conn.connection.dbapi_connection
+        if isinstance(dbapi, sqlite3.Connection):
+            with dbapi.blobopen("ebms_message_bodies", "raw", ebms_pk, readonly=True) as blob:
+                size = len(blob)
+
+                def chunks() -> Iterator[bytes]:
+                    blob.seek(0)
+                    while data := blob.read(BODY_CHUNK):
+                        yield data
+
+                yield size, chunks()
+        else:
+            raw = conn.execute(
+                select(m.EbmsMessageBody.raw).where(m.EbmsMessageBody.ebms_message_id == ebms_pk)
+            ).scalar_one()
+            yield len(raw), [raw]
+
+
 class Sender:
     def __init__(
         self,
@@ -164,13 +196,22 @@ class Sender:
         return n or 0
 
     def deliver_due(self, now: datetime, *, limit: int = 20) -> int:
+        """Send up to *limit* due messages, one at a time: claimed, sent, recorded.
+
+        One at a time, so that a message body (up to 100 MB) is in memory only while it is
+        sent, and the first message goes out without waiting for the others to be claimed.
+        """
         done = 0
-        for claimed in self._claim(now, limit):
-            self._deliver(claimed)
+        while done < limit:
+            claimed = self._claim(now, limit)
+            if not claimed:
+                break
+            self._deliver(claimed[0])
             done += 1
         return done
 
     def _claim(self, now: datetime, limit: int) -> list[Claimed]:
+        """Claim the first due message (of *limit* candidates; exhausted ones expire)."""
         out: list[Claimed] = []
         with self._db.session() as s:
             candidates = list(
@@ -240,7 +281,6 @@ class Sender:
                         msg.attempts + 1,
                         url,
                         msg.content_type,
-                        msg.raw,
                         retries,
                         interval,
                         msg.expires_at,
@@ -251,6 +291,7 @@ class Sender:
                     batch = s.scalar(select(m.Batch).where(m.Batch.batch_id == msg.batch_id))
                     if batch is not None:
                         batch.status = m.BatchStatus.SENDING
+                break
             s.commit()
         return out
 
@@ -286,11 +327,16 @@ class Sender:
         reply: httpx.Response | None = None
         try:
             client = self._transport.client_for(c.connection_id)
-            reply = client.post(
-                c.url,
-                content=c.body,
-                headers={"Content-Type": c.content_type, "SOAPAction": SOAP_ACTION},
-            )
+            with outbound_body(self._db, c.id) as (size, chunks):
+                reply = client.post(
+                    c.url,
+                    content=chunks,
+                    headers={
+                        "Content-Type": c.content_type,
+                        "Content-Length": str(size),
+                        "SOAPAction": SOAP_ACTION,
+                    },
+                )
             status = reply.status_code
         except (httpx.HTTPError, TransportUnavailable, OSError) as exc:
             error = _dutch_error(exc)
@@ -298,10 +344,11 @@ class Sender:
         now = datetime.now(UTC)
         outcome, error, signal = classify_reply(status, reply, error)
 
-        with self._db.session() as s:
+        # immediate: the write lock from the first read, so that an acknowledgment recorded by
+        # the inbound endpoint in the meantime is seen here and never overwritten.
+        with self._db.session(immediate=True) as s:
             msg = s.get(m.EbmsMessage, c.id, options=[lazyload(m.EbmsMessage.body)])
             assert msg is not None
-            msg.updated_at = now
             attempt = s.get(m.DeliveryAttempt, c.attempt_id) if c.attempt_id else None
             if attempt is None:
                 attempt = m.DeliveryAttempt(ebms_message_id=c.id, url=c.url)
@@ -311,7 +358,12 @@ class Sender:
             attempt.error = error
             attempt.duration_ms = duration_ms
             attempt.outcome = outcome
-            if outcome == "accepted":
+            settled = msg.status is not m.EbmsStatus.SENDING
+            if settled:
+                # The asynchronous Acknowledgment (or a MessageError) overtook the HTTP
+                # response: the message is already settled; only the attempt is recorded.
+                log.debug("Bericht %s al %s voor het HTTP-antwoord", c.message_id, msg.status)
+            elif outcome == "accepted":
                 msg.error_detail = None
                 if c.kind is m.EbmsKind.USER:
                     msg.status = m.EbmsStatus.SENT
@@ -339,6 +391,8 @@ class Sender:
                 msg.error_detail = error
                 msg.next_attempt_at = None
                 self._letters_event(s, c, LetterEvent.MESSAGE_ERROR, now, error or "")
+            if not settled:
+                msg.updated_at = now
             s.commit()
 
         if outcome == "accepted" and reply is not None and reply.content:

@@ -309,8 +309,9 @@ class SimulatorServer:
             return 200, "text/plain", b""
 
         first_time = self.store.remember_message(msg.header.message_id)
+        job: _PendingBatch | None = None
         if first_time and msg.header.action == BV_REQUEST:
-            self._accept_batch(msg, reg)
+            job = self._accept_batch(msg, reg)
         elif first_time and msg.header.action == ABS_REQUEST:
             problem_text = self._accept_abs(msg, reg)
             if problem_text is not None:
@@ -328,11 +329,16 @@ class SimulatorServer:
         if self.config.response_delay_seconds > 0:
             time.sleep(self.config.response_delay_seconds)
         # A duplicate is acknowledged again, never processed again.
+        reply: tuple[int, str, bytes] = (200, "text/plain", b"")
         if msg.ack_requested:
-            return self._reply_signal(
+            reply = self._reply_signal(
                 acknowledgment_for(msg, message_id=_mid()), reg, sync=msg.sync_reply
             )
-        return 200, "text/plain", b""
+        if job is not None:  # after the acknowledgment is queued: the result never comes first
+            with self._pending_lock:
+                self._pending.append(job)
+            self._wake.set()
+        return reply
 
     def _status_response(self, msg: EbmsMessage) -> EbmsMessage:
         ref = msg.status_request_ref or ""
@@ -384,8 +390,8 @@ class SimulatorServer:
         self._wake.set()
         return 200, "text/plain", b""
 
-    def _accept_batch(self, msg: EbmsMessage, reg: PartyRegistration) -> None:
-        """Keep the payload and acknowledge; GLOBE processes it when the result is due.
+    def _accept_batch(self, msg: EbmsMessage, reg: PartyRegistration) -> _PendingBatch:
+        """Keep the payload; the caller queues it for GLOBE once the acknowledgment is queued.
 
         Like Logius: the MSH acknowledges receipt, the business processing comes later
         (the acknowledgment does not wait for it). A marker file next to the payload keeps
@@ -408,9 +414,7 @@ class SimulatorServer:
             path=path,
         )
         job.marker.write_text(job.to_json(), encoding="utf-8")
-        with self._pending_lock:
-            self._pending.append(job)
-        self._wake.set()
+        return job
 
     def _process_due_batches(self) -> None:
         now = datetime.now(UTC)

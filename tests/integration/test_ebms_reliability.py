@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
 import httpx
@@ -243,3 +244,47 @@ def test_an_attempt_cut_off_by_a_crash_is_kept_as_interrupted(workspace: Console
         out = s.get(m.EbmsMessage, claimed[0].id)
         assert out is not None and out.status is m.EbmsStatus.PENDING and out.attempts == 1
     runner.resume()
+
+
+def test_an_acknowledgment_that_overtakes_the_http_response_is_not_overwritten(
+    workspace: ConsoleServices, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Asynchronous acks may arrive before the sender has recorded the HTTP 200 (the receiver
+    acknowledges as soon as it stored the message; more so with parallel sends). The sender
+    must then only record its attempt, not move the message back to 'sent, awaiting ack'
+    (which left it waiting a whole RetryInterval for an ack it already had)."""
+    from console.engine import sender as sender_module
+
+    def ack_recorded() -> bool:
+        with workspace.db.session() as s:
+            return (
+                s.scalar(
+                    select(m.EbmsMessage.id).where(
+                        m.EbmsMessage.kind == m.EbmsKind.USER,
+                        m.EbmsMessage.direction == m.EbmsDirection.OUT,
+                        m.EbmsMessage.status == m.EbmsStatus.DELIVERED,
+                    )
+                )
+                is not None
+            )
+
+    real = sender_module.classify_reply
+    overtaken: list[bool] = []
+
+    def after_the_ack(*args: object, **kw: object):  # type: ignore[no-untyped-def]
+        # The HTTP response is in; hold its recording until the inbound ack was recorded.
+        deadline = datetime.now(UTC).timestamp() + 10
+        while not ack_recorded() and datetime.now(UTC).timestamp() < deadline:
+            time.sleep(0.02)
+        overtaken.append(ack_recorded())
+        return real(*args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sender_module, "classify_reply", after_the_ack)
+    letter_id = submit(workspace, "999990019")
+    detail = wait_for(workspace, letter_id)
+    out = _out(workspace, detail.row.batch_id)
+    assert overtaken and overtaken[0] is True  # the ack really came first
+    assert out.status is m.EbmsStatus.DELIVERED
+    assert out.next_attempt_at is None
+    assert [a.outcome for a in out.delivery_attempts] == ["accepted"]
+    assert detail.row.status is LetterStatus.DELIVERED  # the result followed as usual
