@@ -121,7 +121,16 @@ def cmd_audit_export(args: argparse.Namespace) -> int:
     return run(args, body)
 
 
-ENTITIES = ["organisatie", "koppeling", "berichttype", "berichtstroom", "sjabloon", "configuratie"]
+ENTITIES = [
+    "organisatie",
+    "koppeling",
+    "berichttype",
+    "berichtstroom",
+    "sjabloon",
+    "configuratie",
+    "instelling",
+    "aansluiten",
+]
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -19,6 +19,7 @@ from console.db.database import Database, open_database, upgrade
 from console.db.models_ebms import CpaRecord
 from console.db.repositories import SettingsRepository
 from console.domain.environment import Environment
+from console.domain.letter import FieldIssue
 from console.domain.oin import strip_party_prefix
 from console.engine.runner import EngineRunner, InboundTls
 from console.engine.subscriptions import KEY_ANSWER_ACTION, SubscriptionImporter, answer_action
@@ -26,6 +27,7 @@ from console.engine.transport import TransportFactory
 from console.secrets.local_pki import LocalPki, issue_client_cert
 from console.secrets.store import SecretStore, open_secret_store
 from console.services.audit import AuditService
+from console.services.batch_import import BatchImportService
 from console.services.berichttypes import BerichtTypeService
 from console.services.bulk import BulkService
 from console.services.certificates import CertificateService
@@ -136,6 +138,7 @@ class ConsoleServices:
     config_transfer: ConfigTransferService | None = None  # issue 5
     onboarding: OnboardingService | None = None  # the Aansluiten page
     settings: SettingsService | None = None  # the Instellingen page
+    batch_import: BatchImportService | None = None  # Verzenden: a whole file of letters
     _closed: bool = field(default=False, repr=False)
 
     def close(self) -> None:
@@ -221,11 +224,18 @@ def open_workspace(
     engine = EngineFacade(runner, simulator, certificates.days_left_active)
     preflight = PreflightService(db, workspace)
     guard = ProductionGuardService(db, workspace)  # issue 5
+
+    def send_checks(connection_id: int, organisation_id: int) -> list[FieldIssue]:
+        return [
+            *certificates.send_issues(connection_id, organisation_id),
+            *cpas.send_issues(connection_id, organisation_id),
+        ]
+
     letters = LetterService(
         db,
         workspace,
         on_submitted=engine.wake,
-        send_checks=lambda c, o: [*certificates.send_issues(c, o), *cpas.send_issues(c, o)],
+        send_checks=send_checks,
         preflight=preflight,
         guard=guard.send_check,
     )
@@ -275,6 +285,9 @@ def open_workspace(
             db, certificates=certificates, connection_test=connection_test
         ),
         settings=settings_service,
+        batch_import=BatchImportService(  # Verzenden: the same checks as one letter, once
+            db, workspace, preflight, guard=guard, send_checks=send_checks, on_queued=engine.wake
+        ),
         **flow_services,
     )
 
@@ -329,10 +342,7 @@ def _settings_changed(
 
     def changed(keys: frozenset[str]) -> None:
         if any(key.startswith("preflight.") for key in keys):
-            # PreflightService has no public way to forget its cache yet (save_settings
-            # writes every key); this is the same reset save_settings does.
-            with preflight._lock:
-                preflight._settings = None
+            preflight.forget_settings()
         if KEY_ANSWER_ACTION in keys and runner is not None and importer is not None:
             with db.session() as s:
                 action = answer_action(SettingsRepository(s).all())

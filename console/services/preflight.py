@@ -197,9 +197,13 @@ class PreflightService:
             for key, value in settings.as_mapping().items():
                 repo.set(key, value)
             s.commit()
+        self.forget_settings()
+        return self.settings()
+
+    def forget_settings(self) -> None:
+        """Read the settings again on next use (after the Instellingen page changed them)."""
         with self._lock:
             self._settings = None
-        return self.settings()
 
     # --- checks ---
     def _context(self, organisation_id: int | None, now: datetime) -> PreflightContext:

@@ -52,6 +52,8 @@ ENTITIES = (
     ("berichtstroom", "Berichtstromen"),
     ("sjabloon", "Sjablonen"),
     ("configuratie", "Export en import"),
+    ("instelling", "Instellingen"),
+    ("aansluiten", "Aansluiten"),
 )
 
 _Index = QModelIndex | QPersistentModelIndex
