@@ -13,6 +13,7 @@ MODULES = (
     "console.commands.connection",
     "console.commands.letters_preflight",
     "console.commands.letters_search",  # issue 6: after letters_preflight (shares "letters")
+    "console.commands.letters_import",  # letters import: a whole file (the Verzenden page)
     "console.commands.subscriptions",
     "console.commands.cpa",
     "console.commands.ebms",

@@ -5,10 +5,11 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, insert, select
+from sqlalchemy.orm import Session
 
 from console.db import models as m
 from console.db.database import Database
@@ -50,8 +51,29 @@ SORT_COLUMNS = {
 }
 
 
+# The ``created_by`` of letters from a batch import starts with this (console.services.batch_import).
+IMPORT_TAG_PREFIX = "import:"
+_FILTER_FIELDS = tuple(f.name for f in fields(LetterFilter))
+
+
+@dataclass(frozen=True, slots=True)
+class ImportFilter(LetterFilter):
+    """The message log's filter plus: ``created_by`` starts with *created_by_prefix* (a batch
+    import's tag, typed or pasted in the search box; there is no index on it, so it is
+    combined with the import's time when the console opens the log on an import)."""
+
+    created_by_prefix: str = ""
+
+    def conditions(self, *, indexed: bool = True) -> list[ColumnElement[bool]]:
+        out = LetterFilter.conditions(self, indexed=indexed)
+        prefix = self.created_by_prefix
+        out.append(func.substr(m.Letter.created_by, 1, len(prefix)) == prefix)
+        return out
+
+
 def filter_for(query: LetterQuery, *, now: datetime | None = None) -> LetterFilter:
-    """Understand what was typed: nine digits is a BSN, a GUID a BatchID/BerichtID, else text.
+    """Understand what was typed: nine digits is a BSN, a GUID a BatchID/BerichtID, an import's
+    tag (``import:…``) the letters of that batch import, else text.
 
     The other fields of *query* map one to one (a flow sets organisation and berichttype).
     """
@@ -79,11 +101,107 @@ def filter_for(query: LetterQuery, *, now: datetime | None = None) -> LetterFilt
     )
     if not text:
         return f
+    if text.lower().startswith(IMPORT_TAG_PREFIX):  # the letters of one batch import
+        return ImportFilter(**{k: getattr(f, k) for k in _FILTER_FIELDS}, created_by_prefix=text)
     if _NINE_DIGITS.match(text):
         return replace(f, bsn=text)
     if is_guid(text):
         return replace(f, batch_or_bericht_id=text.lower())
     return replace(f, text=text)
+
+
+@dataclass(frozen=True, slots=True)
+class NewLetter:
+    """A checked letter about to be queued, with the line its timeline starts with."""
+
+    draft: LetterDraft
+    created_detail: str
+
+
+QUEUE_CHUNK = 1000  # letters per INSERT round (one transaction, whatever the number)
+
+
+def queue_letters(
+    s: Session,
+    letters: Sequence[NewLetter],
+    *,
+    organisation_id: int,
+    connection_id: int,
+    created_by: str,
+    actor: str,
+    at: datetime,
+) -> list[SubmittedLetter]:
+    """Store letters as the outbox takes them: queued, with their text, PDFs and first two
+    timeline entries (created, queued), in the caller's transaction (nothing is committed).
+
+    One letter (``submit``) and a whole file (the batch import) go through here: bulk INSERTs
+    per :data:`QUEUE_CHUNK` letters, so 10.000 letters take a moment, not a minute.
+    """
+    stored: list[SubmittedLetter] = []
+    for start in range(0, len(letters), QUEUE_CHUNK):
+        chunk = letters[start : start + QUEUE_CHUNK]
+        bericht_ids = [new_guid() for _x in chunk]
+        values: list[dict[str, object]] = [
+            {
+                "organisation_id": organisation_id,
+                "connection_id": connection_id,
+                "berichttype": x.draft.berichttype,
+                "bsn": x.draft.bsn,
+                "onderwerp": x.draft.onderwerp,
+                "referentie": x.draft.referentie,
+                "publicatie_datum": x.draft.publicatie_datum,
+                "bericht_id": bericht_id,
+                "status": LetterStatus.QUEUED,
+                "created_at": at,
+                "created_by": created_by[:100],
+                "updated_at": at,
+            }
+            for x, bericht_id in zip(chunk, bericht_ids, strict=True)
+        ]
+        # RETURNING in batches; the rows may come back in any order, the BerichtID pairs them.
+        result = s.execute(insert(m.Letter).returning(m.Letter.bericht_id, m.Letter.id), values)
+        returned = {bericht_id: letter_id for bericht_id, letter_id in result.tuples()}
+        ids = [returned[b] for b in bericht_ids]
+        texts: list[dict[str, object]] = []
+        attachments: list[dict[str, object]] = []
+        events: list[dict[str, object]] = []
+        for letter_id, x in zip(ids, chunk, strict=True):
+            text = encode_line_breaks(x.draft.berichttekst)
+            if text:  # no row for an empty text (a letter with only a PDF)
+                texts.append({"letter_id": letter_id, "berichttekst": text})
+            for n, att in enumerate(x.draft.attachments, start=1):
+                attachments.append(
+                    {
+                        "letter_id": letter_id,
+                        "volgorde": n,
+                        "filename": att.filename,
+                        "omschrijving": att.effective_omschrijving,
+                        "content": att.content,
+                        "size_bytes": len(att.content),
+                        "sha256": hashlib.sha256(att.content).hexdigest(),
+                    }
+                )
+            events.append(
+                {
+                    "letter_id": letter_id,
+                    "at": at,
+                    "kind": "created",
+                    "detail": x.created_detail,
+                    "actor": actor,
+                }
+            )
+            events.append(
+                {"letter_id": letter_id, "at": at, "kind": "queued", "detail": "", "actor": actor}
+            )
+        for model, rows in (
+            (m.LetterText, texts),
+            (m.Attachment, attachments),
+            (m.LetterEventRecord, events),
+        ):
+            if rows:
+                s.execute(insert(model), rows)
+        stored += [SubmittedLetter(i, b) for i, b in zip(ids, bericht_ids, strict=True)]
+    return stored
 
 
 class LetterService:
@@ -156,53 +274,24 @@ class LetterService:
             if blocking:
                 raise LetterRefused(blocking)
         now = datetime.now(UTC)
+        warnings = "; ".join(i.message for i in issues)
         with self._db.session() as s:
-            letter = m.Letter(
+            (result,) = queue_letters(
+                s,
+                [
+                    NewLetter(
+                        draft,
+                        f"Testbericht opgesteld door {actor}."
+                        + (f" Waarschuwing: {warnings}" if warnings else ""),
+                    )
+                ],
                 organisation_id=organisation_id,
                 connection_id=connection_id,
-                berichttype=draft.berichttype,
-                bsn=draft.bsn,
-                onderwerp=draft.onderwerp,
-                berichttekst=encode_line_breaks(draft.berichttekst),
-                referentie=draft.referentie,
-                publicatie_datum=draft.publicatie_datum,
-                bericht_id=new_guid(),
-                status=LetterStatus.QUEUED,
-                created_at=now,
                 created_by=actor,
-                updated_at=now,
-            )
-            for n, att in enumerate(draft.attachments, start=1):
-                letter.attachments.append(
-                    m.Attachment(
-                        volgorde=n,
-                        filename=att.filename,
-                        omschrijving=att.effective_omschrijving,
-                        content=att.content,
-                        size_bytes=len(att.content),
-                        sha256=hashlib.sha256(att.content).hexdigest(),
-                    )
-                )
-            s.add(letter)
-            s.flush()
-            warnings = "; ".join(i.message for i in issues)
-            s.add(
-                m.LetterEventRecord(
-                    letter_id=letter.id,
-                    at=now,
-                    kind="created",
-                    detail=f"Testbericht opgesteld door {actor}."
-                    + (f" Waarschuwing: {warnings}" if warnings else ""),
-                    actor=actor,
-                )
-            )
-            s.add(
-                m.LetterEventRecord(
-                    letter_id=letter.id, at=now, kind="queued", detail="", actor=actor
-                )
+                actor=actor,
+                at=now,
             )
             s.commit()
-            result = SubmittedLetter(letter.id, letter.bericht_id)
         if self._on_submitted is not None:
             self._on_submitted()
         return result

@@ -28,6 +28,7 @@ from console.services.dto import EngineSnapshot, LetterQuery, WorkspaceStatus
 from console.ui import theme
 from console.ui.audit_view import AuditLogDialog
 from console.ui.banner import EnvironmentBannerWidget
+from console.ui.batch_import_dialog import BatchImportDialog
 from console.ui.certificates_view import CertificatesView, certificate_paths
 from console.ui.config_transfer_dialog import ConfigImportDialog, export_configuration
 from console.ui.dashboard_view import DashboardView
@@ -119,6 +120,9 @@ class MainWindow(QMainWindow):
         self.lookup_log: LookupLogView | None = None
         self.send_view = SendView()
         self.send_view.sendTestRequested.connect(self.open_test_letter_dialog)
+        # Batch import: a file chosen on (or dropped onto) Verzenden opens the import dialog.
+        self.send_view.importRequested.connect(self.open_batch_import_dialog)
+        self.send_view.notice.connect(self.show_notice)
         coming = {
             "stromen": self.tr(
                 "de berichtstromen en berichttypes van uw organisaties, met per omgeving of een "
@@ -258,6 +262,28 @@ class MainWindow(QMainWindow):
         self.test_letter_dialog = dialog
         dialog.open()
         return dialog
+
+    def open_batch_import_dialog(self, path: Path | None = None) -> BatchImportDialog | None:
+        """Verzenden › Batch importeren: check a file of letters, then queue the good ones."""
+        status = self.workspace_status
+        if status is None:
+            self.show_notice(self.tr("De werkmap wordt nog geladen. Probeer het zo opnieuw."))
+            return None
+        if getattr(self.services, "batch_import", None) is None:
+            self.show_notice(self.tr("Batch importeren is in deze werkmap niet beschikbaar."))
+            return None
+        dialog = BatchImportDialog(
+            self.services, self.runner, status, self.organisation_id, path, parent=self
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.openLog.connect(self.open_log)
+        dialog.imported.connect(self._batch_imported)
+        dialog.open()
+        return dialog
+
+    def _batch_imported(self, result: Any) -> None:
+        self.show_notice(result.summary)
+        self.log_view.refresh()
 
     def poll_engine(self) -> None:
         self._show_engine(self.services.engine.snapshot())

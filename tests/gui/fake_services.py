@@ -520,6 +520,9 @@ class FakeServices:
         # No settings service either: the Instellingen page says so. It is tested on the real
         # SettingsService (tests/gui/test_settings_view.py).
         self.settings: Any = None
+        # No batch import either: Verzenden says so. The dialog is tested on the real
+        # BatchImportService (tests/gui/test_batch_import_dialog.py).
+        self.batch_import: Any = None
 
 
 # -- raw XML as the engine would store it (abridged, but well-formed and recognisable) --------

@@ -49,6 +49,7 @@ def _fake_services(letters: int) -> Iterator[Any]:
         services.config_transfer = config.config_transfer
         services.settings = _settings_service(config.db, Path(config_dir))  # Instellingen
         services.onboarding = _onboarding_service(config)  # Aansluiten
+        services.batch_import = _batch_import_service(config)  # Verzenden: batch import
         try:
             yield services
         finally:
@@ -96,6 +97,45 @@ def _onboarding_service(config: Any) -> Any:
     service.save_answers(organisation.id, answers, actor="j.jansen")
     service.set_manual(organisation.id, "intentieverklaring", actor="j.jansen")
     return service
+
+
+def _batch_import_service(config: Any) -> Any:
+    """The real BatchImportService on the screenshot database."""
+    from console.services.batch_import import BatchImportService
+    from console.services.preflight import PreflightService
+
+    preflight = PreflightService(config.db, config.workspace)
+    return BatchImportService(
+        config.db, config.workspace, preflight, guard=config.production_guard, user="j.jansen"
+    )
+
+
+def _letters_file(folder: Path) -> Path:
+    """A batch file as a municipality would make it: most rows fine, a few to fix."""
+    from tests.gui.fake_services import valid_bsns
+    from tests.unit.test_preflight import make_pdf
+
+    (folder / "aanslagen").mkdir(exist_ok=True)
+    bsns = ["999990019", "999990020", "999990032", *valid_bsns(40, start=999_990_100)]
+    lines = ["bsn;berichttype;onderwerp;berichttekst;referentie;bijlage;omschrijving"]
+    for n, bsn in enumerate(bsns, start=1):
+        pdf = folder / "aanslagen" / f"aanslag-{n:05d}.pdf"
+        pdf.write_bytes(make_pdf("1", "A") if n % 9 else make_pdf("1", "B"))
+        subject = "Aanslag gemeentelijke belastingen 2026"
+        bsn_text = bsn
+        if n == 4:
+            bsn_text = "123456789"  # elfproef
+        if n == 7:
+            subject = "Aanslag gemeentelijke belastingen 2026 en WOZ-beschikking"  # > 50
+        berichttype = "NIEUW" if n == 12 else "BELAST"
+        attachment = f"aanslagen/aanslag-{n:05d}.pdf" if n != 15 else "aanslagen/ontbreekt.pdf"
+        lines.append(
+            f"{bsn_text};{berichttype};{subject};Beste inwoner,\\nIn de bijlage vindt u uw "
+            f"aanslag.;ZK-2026-{n:05d};{attachment};Aanslag 2026"
+        )
+    path = folder / "aanslagen-maart.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
 
 
 @contextmanager
@@ -219,6 +259,21 @@ def main(argv: list[str] | None = None) -> int:
             QTest.qWait(50)
             save(dialog, "04-testbericht-fouten")
             dialog.reject()
+
+            # Batch import: the preview of a file with a few rows to fix.
+            batch = window.open_batch_import_dialog(_letters_file(tmp))
+            assert batch is not None
+            _wait(lambda: batch.preview is not None or bool(batch.error))
+            _wait(lambda: runner.pending == 0)
+            batch.table.selectRow(3)  # a refused row: its points in full under the table
+            QTest.qWait(50)
+            save(batch, "12-batch-importeren")
+            batch.send()
+            _wait(lambda: batch.import_result is not None or bool(batch.error))
+            _wait(lambda: runner.pending == 0)
+            QTest.qWait(50)
+            save(batch, "13-batch-geimporteerd")
+            batch.reject()
 
             window.show_page("stromen")
             _wait(lambda: runner.pending == 0)

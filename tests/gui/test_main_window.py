@@ -112,11 +112,12 @@ def test_tab_walks_navigation_page_and_detail(services, task_runner, qtbot, sett
 def test_unbuilt_pages_are_honest_placeholders(services, task_runner, qtbot, settings):
     window = make_window(services, task_runner, qtbot, settings)
     # Every page is built and tested in its own file (Aansluiten and Instellingen since wave
-    # 3); what is not built yet (batch import on Verzenden) says so.
+    # 3); batch import on Verzenden too (tests/gui/test_batch_import_dialog.py).
     assert not any(isinstance(page, PlaceholderView) for page in window.pages.values())
-    assert "volgende versie" in " ".join(
+    assert "volgende versie" not in " ".join(
         label.text() for label in window.send_view.findChildren(type(window.engine_label))
     )
+    assert window.send_view.import_button.isEnabled()
 
 
 def test_screenshot_is_not_trivial(services, task_runner, qtbot, settings, tmp_path):
