@@ -20,13 +20,11 @@ the BSN lookup log. PDF made with ReportLab (standard fonts, no network, no exte
 from __future__ import annotations
 
 import hashlib
-import io
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
@@ -43,6 +41,7 @@ from console.domain.verwerkingscode import explain, explain_stadium
 from console.services.dto import TimelineEntry
 from console.services.errors import NotFound, ServiceError
 from console.services.letters import render_raw
+from console.services.pdf_report import build_pdf, report_style
 from console.services.privacy import PrivacyService, check_reason
 from console.services.timeline import batch_counters, batch_exchanges, build_timeline
 
@@ -314,45 +313,15 @@ def _write_zip(path: Path, story: _Story, now: datetime) -> list[RawFile]:
 def _render_pdf(
     story: _Story, raw_files: Sequence[RawFile], *, bsn: str, made_by: str, now: datetime
 ) -> bytes:
-    from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
     from reportlab.lib.units import mm
-    from reportlab.platypus import (
-        KeepTogether,
-        Paragraph,
-        SimpleDocTemplate,
-        Spacer,
-        Table,
-        TableStyle,
-    )
+    from reportlab.platypus import KeepTogether, Spacer
 
-    styles = getSampleStyleSheet()
-    body = ParagraphStyle("body", parent=styles["BodyText"], fontSize=9, leading=12)
-    small = ParagraphStyle("small", parent=body, fontSize=7.5, leading=9.5)
-    mono = ParagraphStyle("mono", parent=small, fontName="Courier")
-    h1 = ParagraphStyle("h1", parent=styles["Heading1"], fontSize=16, spaceAfter=4)
-    h2 = ParagraphStyle("h2", parent=styles["Heading2"], fontSize=12, spaceBefore=10)
+    style = report_style()
+    body, small, mono, h1, h2 = style.body, style.small, style.mono, style.h1, style.h2
+    width, p = style.width, style.p
 
-    def p(text: str, style: ParagraphStyle = body) -> Paragraph:
-        return Paragraph(escape(text).replace("\n", "<br/>"), style)
-
-    grid = TableStyle(
-        [
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#C9CED6")),
-            ("LEFTPADDING", (0, 0), (-1, -1), 3),
-            ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-        ]
-    )
-    width = A4[0] - 36 * mm
-
-    def pairs(rows: Sequence[tuple[str, str]]) -> Table:
-        table = Table(
-            [[p(k, small), p(v, body)] for k, v in rows], colWidths=[45 * mm, width - 45 * mm]
-        )
-        table.setStyle(grid)
-        return table
+    def pairs(rows: Sequence[tuple[str, str]]) -> object:
+        return style.table([[p(k, small), p(v, body)] for k, v in rows], [45 * mm, width - 45 * mm])
 
     flow: list[object] = [
         p("Bewijsstuk: verzending van een bericht naar de Berichtenbox", h1),
@@ -389,9 +358,7 @@ def _render_pdf(
                 p(detail, small),
             ]
         )
-    timeline = Table(rows, colWidths=[28 * mm, 55 * mm, width - 83 * mm], repeatRows=1)
-    timeline.setStyle(grid)
-    flow.append(timeline)
+    flow.append(style.table(rows, [28 * mm, 55 * mm, width - 83 * mm], repeatRows=1))
 
     flow.append(p("Certificaten", h2))
     if story.certificates:
@@ -425,28 +392,9 @@ def _render_pdf(
     else:
         flow.append(p("Dit bericht is nog niet verstuurd: er zijn geen uitwisselingen.", small))
 
-    def footer(canvas: object, doc: object) -> None:
-        canvas.saveState()  # type: ignore[attr-defined]
-        canvas.setFont("Helvetica", 7)  # type: ignore[attr-defined]
-        canvas.drawString(  # type: ignore[attr-defined]
-            18 * mm,
-            10 * mm,
-            f"Bewijsstuk bericht {story.letter_id} - pagina {doc.page}",  # type: ignore[attr-defined]
-        )
-        canvas.restoreState()  # type: ignore[attr-defined]
-
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=18 * mm,
-        rightMargin=18 * mm,
-        topMargin=16 * mm,
-        bottomMargin=16 * mm,
+    return build_pdf(
+        flow,
         title=f"Bewijsstuk bericht {story.letter_id}",
-        author="Berichtenbox console",
         subject="Verzending naar de MijnOverheid Berichtenbox",
-        creator="Berichtenbox console",
+        footer=f"Bewijsstuk bericht {story.letter_id}",
     )
-    doc.build(flow, onFirstPage=footer, onLaterPages=footer)
-    return buffer.getvalue()

@@ -17,7 +17,6 @@ a PDF made with ReportLab, like the evidence pack.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -75,6 +74,7 @@ from console.domain.onboarding import (
 from console.domain.verwerkingscode import VerwerkingsCode, explain
 from console.services import audit
 from console.services.errors import ConfigRefused, NotFound, ServiceError
+from console.services.pdf_report import build_pdf, report_style
 
 KEY_ANSWERS = "onboarding.answers.{organisation_id}"
 KEY_MANUAL = "onboarding.manual.{organisation_id}"
@@ -969,47 +969,19 @@ def render_text(blocks: Sequence[Block]) -> str:
 
 
 def render_pdf(blocks: Sequence[Block]) -> bytes:
-    from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
     from reportlab.lib.units import mm
-    from reportlab.platypus import (
-        KeepTogether,
-        Paragraph,
-        SimpleDocTemplate,
-        Spacer,
-        Table,
-        TableStyle,
-    )
+    from reportlab.platypus import KeepTogether, Paragraph, Spacer
 
-    styles = getSampleStyleSheet()
-    body = ParagraphStyle("body", parent=styles["BodyText"], fontSize=9, leading=12)
-    small = ParagraphStyle("small", parent=body, fontSize=7.5, leading=9.5, textColor="#4A525E")
-    h1 = ParagraphStyle("h1", parent=styles["Heading1"], fontSize=16, spaceAfter=4)
-    h2 = ParagraphStyle("h2", parent=styles["Heading2"], fontSize=12, spaceBefore=10)
-    h3 = ParagraphStyle("h3", parent=styles["Heading3"], fontSize=10, spaceBefore=6)
+    style = report_style()
+    body, small, h1, h2, h3 = style.body, style.small, style.h1, style.h2, style.h3
+    width, p = style.width, style.p
     tones = {"green": "#1A5E31", "amber": "#6B4500", "red": "#9A1C14", "grey": "#3B4149"}
-    width = A4[0] - 36 * mm
-
-    def p(text: str, style: ParagraphStyle = body) -> Paragraph:
-        return Paragraph(escape(text).replace("\n", "<br/>"), style)
-
-    grid = TableStyle(
-        [
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#C9CED6")),
-            ("LEFTPADDING", (0, 0), (-1, -1), 3),
-            ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-        ]
-    )
     flow: list[Any] = []
     pairs: list[list[Any]] = []
 
     def flush() -> None:
         if pairs:
-            table = Table(list(pairs), colWidths=[70 * mm, width - 70 * mm])
-            table.setStyle(grid)
-            flow.append(table)
+            flow.append(style.table(pairs, [70 * mm, width - 70 * mm]))
             pairs.clear()
 
     for blk in blocks:
@@ -1039,27 +1011,12 @@ def render_pdf(blocks: Sequence[Block]) -> bytes:
             flow.append(p(blk.text))
     flush()
 
-    def footer(canvas: Any, doc: Any) -> None:
-        canvas.saveState()
-        canvas.setFont("Helvetica", 7)
-        canvas.drawString(18 * mm, 10 * mm, f"Verslag aansluiten - pagina {doc.page}")
-        canvas.restoreState()
-
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=18 * mm,
-        rightMargin=18 * mm,
-        topMargin=16 * mm,
-        bottomMargin=16 * mm,
+    return build_pdf(
+        flow,
         title="Verslag aansluiten op de MijnOverheid Berichtenbox",
-        author="Berichtenbox console",
         subject="Impactanalyse, schatting en checklist",
-        creator="Berichtenbox console",
+        footer="Verslag aansluiten",
     )
-    doc.build(flow, onFirstPage=footer, onLaterPages=footer)
-    return buffer.getvalue()
 
 
 # --- JSON for the command line --------------------------------------------------------------
