@@ -308,8 +308,7 @@ class CertificatesView(QWidget):
         self.setAccessibleName(self.tr("Certificaten"))
         self.setAcceptDrops(True)
 
-        heading = QLabel(self.tr("Certificaten"))
-        heading.setFont(theme.heading_font(self.font(), scale=1.45))
+        heading = theme.page_heading(self, self.tr("Certificaten"))
         self.session_banner = SessionKeyBanner()
 
         content = QWidget()

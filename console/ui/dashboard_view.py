@@ -155,8 +155,7 @@ class DashboardView(QWidget):
         self._busy = False
         self._flow: FlowKey | None = None
 
-        heading = QLabel(self.tr("Overzicht"))
-        heading.setFont(theme.heading_font(self.font(), scale=1.45))
+        heading = theme.page_heading(self, self.tr("Overzicht"))
         self.subtitle = QLabel(
             self.tr(
                 "De laatste 30 dagen, per berichtstroom en per dag. Klik op een getal of een staaf voor de berichten."

@@ -1340,8 +1340,7 @@ class FlowsView(QWidget):
         self.services = services
         self.runner = runner
         self.setAccessibleName(self.tr("Stromen"))
-        heading = QLabel(self.tr("Stromen"))
-        heading.setFont(theme.heading_font(self.font(), scale=1.45))
+        heading = theme.page_heading(self, self.tr("Stromen"))
         intro = muted(
             QLabel(
                 self.tr(

@@ -110,8 +110,7 @@ class LetterLogView(QWidget):
         self.workspace_status: WorkspaceStatus | None = None
         self.last_evidence: Any = None
 
-        title = QLabel(self.tr("Berichten"))
-        title.setFont(theme.heading_font(self.font(), scale=1.45))
+        title = theme.page_heading(self, self.tr("Berichten"))
 
         # -- search and filter --
         self.search_field = QLineEdit()

@@ -40,7 +40,6 @@ from console.ui.lookup_log_view import LookupLogView
 from console.ui.missing_results_view import MissingResultsView
 from console.ui.onboarding_view import OnboardingView
 from console.ui.organisations_view import OrganisationsView
-from console.ui.placeholder_view import PlaceholderView
 from console.ui.send_view import SendView
 from console.ui.session_key_banner import SessionKeyBanner
 from console.ui.settings_view import SettingsView
@@ -123,23 +122,11 @@ class MainWindow(QMainWindow):
         # Batch import: a file chosen on (or dropped onto) Verzenden opens the import dialog.
         self.send_view.importRequested.connect(self.open_batch_import_dialog)
         self.send_view.notice.connect(self.show_notice)
-        coming = {
-            "stromen": self.tr(
-                "de berichtstromen en berichttypes van uw organisaties, met per omgeving of een "
-                "berichttype actief is."
-            ),
-            "organisaties": self.tr(
-                "organisaties en koppelingen, de gegevens uit de CPA en de inrichting als "
-                "intermediair."
-            ),
-        }
         self.pages: dict[str, QWidget] = {
             "overzicht": self.overview,
             "berichten": self.log_view,
             "verzenden": self.send_view,
         }
-        for key, text in coming.items():
-            self.pages[key] = PlaceholderView(titles[key], text)
         # issue 5: the Organisaties and Stromen pages; the audit log opens from Extra
         self.organisations_view = OrganisationsView(services, self.runner)
         self.organisations_view.notice.connect(self.show_notice)

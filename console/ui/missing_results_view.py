@@ -45,8 +45,7 @@ class MissingResultsView(QWidget):
         self.runner = runner
         self.dialog: ResendDialog | None = None
         self.setAccessibleName(self.tr("Resultaten"))
-        heading = QLabel(self.tr("Resultaten"))
-        heading.setFont(theme.heading_font(self.font(), scale=1.45))
+        heading = theme.page_heading(self, self.tr("Resultaten"))
         self.refresh_button = QPushButton(self.tr("&Vernieuwen"))
         self.refresh_button.clicked.connect(self.refresh)
         top = QHBoxLayout()

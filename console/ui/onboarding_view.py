@@ -346,8 +346,7 @@ class OnboardingView(QWidget):
         self._relayout_timer.timeout.connect(self._relayout)
 
         self.setAccessibleName(self.tr("Aansluiten"))
-        heading = QLabel(self.tr("Aansluiten"))
-        heading.setFont(theme.heading_font(self.font(), scale=1.45))
+        heading = theme.page_heading(self, self.tr("Aansluiten"))
         self.organisation_combo = QComboBox()
         self.organisation_combo.setAccessibleName(self.tr("Organisatie"))
         self.organisation_combo.setToolTip(

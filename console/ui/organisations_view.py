@@ -1187,8 +1187,7 @@ class OrganisationsView(QWidget):
         self.services = services
         self.runner = runner
         self.setAccessibleName(self.tr("Organisaties"))
-        heading = QLabel(self.tr("Organisaties"))
-        heading.setFont(theme.heading_font(self.font(), scale=1.45))
+        heading = theme.page_heading(self, self.tr("Organisaties"))
         intro = muted(
             QLabel(
                 self.tr(

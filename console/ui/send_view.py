@@ -52,8 +52,7 @@ class SendView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAcceptDrops(True)
-        heading = QLabel(self.tr("Verzenden"))
-        heading.setFont(theme.heading_font(self.font(), scale=1.45))
+        heading = theme.page_heading(self, self.tr("Verzenden"))
 
         test_card, test_layout = _card(
             self.tr("Testbericht"),

@@ -617,8 +617,7 @@ class SettingsView(QWidget):
         self.open_folder: Callable[[Path], bool] = self._open_folder
         self.setAccessibleName(self.tr("Instellingen"))
 
-        heading = QLabel(self.tr("Instellingen"))
-        heading.setFont(theme.heading_font(self.font(), scale=1.45))
+        heading = theme.page_heading(self, self.tr("Instellingen"))
         intro = muted(
             QLabel(
                 self.tr(

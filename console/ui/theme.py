@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtGui import QColor, QFont, QPalette
-from PySide6.QtWidgets import QApplication, QStyleFactory
+from PySide6.QtWidgets import QApplication, QLabel, QStyleFactory, QWidget
 
 from console.domain.environment import Environment
 
@@ -125,6 +125,16 @@ def heading_font(base: QFont, *, scale: float = 1.25, bold: bool = True) -> QFon
         font.setPointSizeF(size * scale)
     font.setBold(bold)
     return font
+
+
+PAGE_HEADING_SCALE = 1.45
+
+
+def page_heading(owner: QWidget, title: str) -> QLabel:
+    """The title at the top of a page of the main window (one size on every page)."""
+    label = QLabel(title)
+    label.setFont(heading_font(owner.font(), scale=PAGE_HEADING_SCALE))
+    return label
 
 
 def small_font(base: QFont, *, scale: float = 0.88) -> QFont:

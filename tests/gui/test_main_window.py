@@ -13,7 +13,6 @@ from console.domain.verwerkingscode import VerwerkingsCode
 from console.ui import theme
 from console.ui.letter_log_view import LetterLogView
 from console.ui.main_window import PAGES, MainWindow
-from console.ui.placeholder_view import PlaceholderView
 from tests.gui.conftest import submit_letters
 from tests.gui.fake_services import valid_bsns
 
@@ -109,11 +108,13 @@ def test_tab_walks_navigation_page_and_detail(services, task_runner, qtbot, sett
     ]
 
 
-def test_unbuilt_pages_are_honest_placeholders(services, task_runner, qtbot, settings):
+def test_every_navigation_page_is_its_own_view(services, task_runner, qtbot, settings):
     window = make_window(services, task_runner, qtbot, settings)
     # Every page is built and tested in its own file (Aansluiten and Instellingen since wave
     # 3); batch import on Verzenden too (tests/gui/test_batch_import_dialog.py).
-    assert not any(isinstance(page, PlaceholderView) for page in window.pages.values())
+    assert set(window.pages) == {page.key for page in PAGES}
+    assert len({id(page) for page in window.pages.values()}) == len(PAGES)
+    assert window.stack.count() == len(PAGES)
     assert "volgende versie" not in " ".join(
         label.text() for label in window.send_view.findChildren(type(window.engine_label))
     )
