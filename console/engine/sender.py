@@ -36,6 +36,9 @@ log = logging.getLogger(__name__)
 SIGNAL_RETRIES = 5
 SIGNAL_RETRY_SECONDS = 10
 LEASE = timedelta(minutes=5)  # a message in flight longer than this is taken back after a crash
+# Due messages looked at per claim. More than one: with parallel sends, two workers read the
+# same first candidate; the one whose claim loses must find the next, not give up.
+CLAIM_CANDIDATES = 16
 ATTEMPT_IN_FLIGHT = "sending"  # a DeliveryAttempt whose request has not returned yet
 INTERRUPTED = (
     "De engine stopte tijdens deze poging (afgesloten of vastgelopen); het bericht is na de "
@@ -203,15 +206,15 @@ class Sender:
         """
         done = 0
         while done < limit:
-            claimed = self._claim(now, limit)
+            claimed = self._claim(now)
             if not claimed:
                 break
             self._deliver(claimed[0])
             done += 1
         return done
 
-    def _claim(self, now: datetime, limit: int) -> list[Claimed]:
-        """Claim the first due message (of *limit* candidates; exhausted ones expire)."""
+    def _claim(self, now: datetime) -> list[Claimed]:
+        """Claim the first due message another worker has not claimed (exhausted ones expire)."""
         out: list[Claimed] = []
         with self._db.session() as s:
             candidates = list(
@@ -223,7 +226,7 @@ class Sender:
                         m.EbmsMessage.next_attempt_at <= now,
                     )
                     .order_by(m.EbmsMessage.next_attempt_at)
-                    .limit(limit)
+                    .limit(CLAIM_CANDIDATES)
                     # The body (up to 100 MB) is loaded only for a message this engine claims.
                     .options(lazyload(m.EbmsMessage.body))
                 )

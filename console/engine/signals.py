@@ -198,7 +198,7 @@ class SignalProcessor:
                 )
             )
             return None
-        data = maybe_gunzip(msg.payloads[0].data)
+        data = maybe_gunzip(bytes(msg.payloads[0].data))
         try:
             result = parse_result(data)
         except (ResultParseError, ValueError) as exc:

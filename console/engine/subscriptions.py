@@ -82,7 +82,7 @@ class SubscriptionImporter:
     def handle(self, s: Session, msg: EbmsMessage, row: m.EbmsMessage) -> str | None:
         """Keep the answer; the import starts after this transaction commits."""
         now = datetime.now(UTC)
-        payload = msg.payloads[0].data if msg.payloads else None
+        payload = bytes(msg.payloads[0].data) if msg.payloads else None
         answer = ms.SubscriptionAnswer(
             received_at=now,
             message_id=msg.header.message_id,

@@ -364,7 +364,7 @@ def render_raw(raw: bytes, content_type: str) -> str:
             f"--- deel <{part.content_id}> ({part.content_type}, {_bytes(len(part.data))}) ---"
         )
         lines.append(
-            _pretty_or_text(part.data) if "xml" in part.content_type else "(binaire inhoud)"
+            _pretty_or_text(bytes(part.data)) if "xml" in part.content_type else "(binaire inhoud)"
         )
     return "\n".join(lines)
 

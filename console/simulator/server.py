@@ -490,7 +490,7 @@ class SimulatorServer:
     def _accept_abs(self, msg: EbmsMessage, reg: PartyRegistration) -> str | None:
         """An AbonnementService request: answer after the configured delay, or a problem."""
         now = datetime.now(UTC)
-        payload = msg.payloads[0].data if msg.payloads else b""
+        payload = bytes(msg.payloads[0].data) if msg.payloads else b""
         outcome = process_request(
             payload,
             allowed_oins=reg.allowed_oins,

@@ -172,9 +172,11 @@ def _wait_acknowledged(services: ConsoleServices, messages: int, timeout: float)
 
     The acknowledgment moves the message and all its letters in one transaction, so this
     is the moment every letter is acknowledged and recorded (checked again afterwards).
+    The poll is one compiled query on a raw connection every 2 ms, so that the clock does
+    not take the GIL from the engine it measures.
     """
     deadline = time.monotonic() + timeout
-    query = (
+    query = str(
         select(func.count())
         .select_from(m.EbmsMessage)
         .where(
@@ -182,12 +184,20 @@ def _wait_acknowledged(services: ConsoleServices, messages: int, timeout: float)
             m.EbmsMessage.kind == m.EbmsKind.USER,
             m.EbmsMessage.status == m.EbmsStatus.DELIVERED,
         )
+        .compile(services.db.engine, compile_kwargs={"literal_binds": True})
     )
-    while time.monotonic() < deadline:
-        with services.db.session() as s:
-            if (s.scalar(query) or 0) >= messages:
+    raw = services.db.engine.raw_connection()
+    try:
+        while time.monotonic() < deadline:
+            cursor = raw.cursor()
+            (done,) = cursor.execute(query).fetchone()
+            cursor.close()
+            raw.rollback()  # no snapshot kept between polls
+            if done >= messages:
                 return
-        time.sleep(0.005)
+            time.sleep(0.002)
+    finally:
+        raw.close()
     raise TimeoutError(f"niet alle {messages} batches bevestigd binnen {timeout} s")
 
 

@@ -232,7 +232,7 @@ def test_an_attempt_cut_off_by_a_crash_is_kept_as_interrupted(workspace: Console
     submit(workspace, "999990019")
     now = datetime.now(UTC)
     runner.outbox.pack(now)
-    claimed = runner.sender._claim(now, 10)  # what a crash right after the claim leaves behind
+    claimed = runner.sender._claim(now)  # what a crash right after the claim leaves behind
     assert len(claimed) == 1
     with workspace.db.session() as s:
         (attempt,) = s.scalars(select(m.DeliveryAttempt))
@@ -243,6 +243,47 @@ def test_an_attempt_cut_off_by_a_crash_is_kept_as_interrupted(workspace: Console
         assert attempt.outcome == "interrupted" and attempt.error == INTERRUPTED
         out = s.get(m.EbmsMessage, claimed[0].id)
         assert out is not None and out.status is m.EbmsStatus.PENDING and out.attempts == 1
+    runner.resume()
+
+
+def test_a_worker_that_loses_the_claim_race_takes_the_next_message(
+    workspace: ConsoleServices, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With parallel sends, two workers read the same first due message; the one whose claim
+    loses must claim the next one, not give up (it used to sit idle for the whole pass)."""
+    import threading
+
+    from console.engine.sender import Sender
+
+    runner = workspace.engine.runner
+    assert runner is not None
+    runner.pause()
+    for bsn in ("999990019", "999990020"):  # two batches: packed one after the other
+        submit(workspace, bsn)
+        runner.outbox.pack(datetime.now(UTC))
+    now = datetime.now(UTC)
+    rival: list[list[object]] = []
+    raced = threading.Event()
+    exhausted = Sender._exhausted
+
+    def race(msg: m.EbmsMessage, retries: int, at: datetime) -> bool:
+        if not raced.is_set():  # between this worker's read and its claim, another one claims
+            raced.set()
+            worker = threading.Thread(target=lambda: rival.append(list(runner.sender._claim(now))))
+            worker.start()
+            worker.join()
+        return exhausted(msg, retries, at)
+
+    monkeypatch.setattr(Sender, "_exhausted", staticmethod(race))
+    claimed = runner.sender._claim(now)
+    monkeypatch.undo()
+    assert len(rival) == 1 and len(rival[0]) == 1 and len(claimed) == 1
+    assert claimed[0].id != rival[0][0].id  # type: ignore[attr-defined]
+    with workspace.db.session() as s:
+        sending = s.scalars(
+            select(m.EbmsMessage.id).where(m.EbmsMessage.status == m.EbmsStatus.SENDING)
+        ).all()
+    assert sorted(sending) == sorted([claimed[0].id, rival[0][0].id])  # type: ignore[attr-defined]
     runner.resume()
 
 

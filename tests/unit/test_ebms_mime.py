@@ -81,6 +81,16 @@ def test_binary_payload_survives_unchanged() -> None:
     assert back.payloads[0].content_type == "application/pdf"
 
 
+def test_a_received_payload_is_a_read_only_view_into_the_body_not_a_copy() -> None:
+    """A batch payload is up to 100 MB: the receiver must not copy it to split the MIME."""
+    data = bytes(range(256)) * 4000
+    content_type, body = package(_msg(Payload("b@x", "application/pdf", data)))
+    received = parse_http(content_type, body, max_bytes=MAX).payloads[0].data
+    assert isinstance(received, memoryview) and received.readonly
+    assert received.obj is body  # the very HTTP body, sliced
+    assert received == data and bytes(received) == data
+
+
 def test_signal_without_payloads_is_plain_text_xml_and_both_forms_are_read() -> None:
     ack = env.acknowledgment_for(_msg())
     content_type, body = package(ack)

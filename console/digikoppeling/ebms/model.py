@@ -127,11 +127,15 @@ class MessageHeader:
 
 @dataclass(frozen=True, slots=True)
 class Payload:
-    """A business document in its own MIME part, referenced from ``eb:Manifest`` as ``cid:``."""
+    """A business document in its own MIME part, referenced from ``eb:Manifest`` as ``cid:``.
+
+    A received payload is a read-only view into the HTTP body (no copy of up to 100 MB);
+    ``bytes(payload.data)`` gives bytes (free when it already is).
+    """
 
     content_id: str
     content_type: str
-    data: bytes = field(repr=False)
+    data: bytes | memoryview = field(repr=False)
 
     def __post_init__(self) -> None:
         if not _CONTENT_ID.match(self.content_id):
