@@ -10,6 +10,10 @@
 Verification is always on: the TLS context comes from the engine's transport, the one way
 the console makes TLS clients. A failed server check is reported with its reason; the
 console never "tries without verification".
+
+The last outcome per connection is kept (settings key :data:`LAST_RESULT_KEY`, with who ran
+it and when), wherever the test was started: Certificaten, Aansluiten or the command line.
+The Aansluiten checklist takes it as evidence.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
 from urllib.parse import urlsplit
 
@@ -30,6 +35,7 @@ from sqlalchemy import select
 
 from console.db import models as m
 from console.db.database import Database
+from console.db.repositories import SettingsRepository
 from console.digikoppeling import tls
 from console.digikoppeling.ebms.envelope import ping
 from console.digikoppeling.ebms.mime import SOAP_ACTION, EbmsReceiveError, package, parse_http
@@ -42,6 +48,7 @@ from console.secrets.certificates import (
     format_date,
     inspect_certificate,
 )
+from console.services import audit
 from console.services.certificates import CertificateService
 from console.services.errors import NotFound
 
@@ -138,6 +145,10 @@ class _Steps:
         return tuple(self.steps[k] for k in STEP_ORDER if k in self.steps)
 
 
+# The last outcome per connection (a settings row); the key predates this module keeping it.
+LAST_RESULT_KEY = "onboarding.connection_test.{connection_id}"
+
+
 class ConnectionTestService:
     """Runs the connection test for one connection; see the module docstring."""
 
@@ -174,6 +185,31 @@ class ConnectionTestService:
         connection: int | str,
         *,
         on_step: Callable[[ConnectionStep], None] | None = None,
+        actor: str | None = None,
+    ) -> ConnectionTestResult:
+        """Run every step (see the module docstring) and keep the outcome for the connection."""
+        started = datetime.now(UTC)
+        result = self._run(connection, on_step)
+        record = {
+            "at": started.isoformat(),
+            "by": actor or audit.current_actor(),
+            "connection": result.connection_name,
+            "environment": result.environment.value,
+            "ok": result.ok,
+            "summary": result.summary,
+            "steps": [
+                {"title": st.title, "status": st.status.value, "detail": st.detail}
+                for st in result.steps
+            ],
+        }
+        with self._db.session() as s:
+            SettingsRepository(s).set(
+                LAST_RESULT_KEY.format(connection_id=result.connection_id), record
+            )
+        return result
+
+    def _run(
+        self, connection: int | str, on_step: Callable[[ConnectionStep], None] | None
     ) -> ConnectionTestResult:
         with self._db.session() as s:
             if isinstance(connection, int) or str(connection).isdigit():

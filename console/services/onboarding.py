@@ -6,8 +6,8 @@ ticked-off steps as settings rows and gathers the evidence:
 
 - ``onboarding.answers.<organisation id>``: the answers, who saved them and when;
 - ``onboarding.manual.<organisation id>``: the steps ticked off by hand, with who and when;
-- ``onboarding.connection_test.<connection id>``: the last connection test run from the
-  Aansluiten page (the connection test itself stores nothing).
+- ``onboarding.connection_test.<connection id>``: the last connection test of the
+  connection, kept by the connection test itself wherever it was started.
 
 Evidence comes from the organisation's OIN, the connections that may send for it per
 environment (certificate check, CPA), its berichttypes, its letters with a VerwerkingsCode,
@@ -73,12 +73,13 @@ from console.domain.onboarding import (
 )
 from console.domain.verwerkingscode import VerwerkingsCode, explain
 from console.services import audit
+from console.services.connection_test import LAST_RESULT_KEY
 from console.services.errors import ConfigRefused, NotFound, ServiceError
 from console.services.pdf_report import build_pdf, report_style
 
 KEY_ANSWERS = "onboarding.answers.{organisation_id}"
 KEY_MANUAL = "onboarding.manual.{organisation_id}"
-KEY_CONNECTION_TEST = "onboarding.connection_test.{connection_id}"
+KEY_CONNECTION_TEST = LAST_RESULT_KEY  # kept by the connection test itself
 AUDIT_ENTITY = "aansluiten"
 
 # The page keys of the main window the steps link to, with their Dutch names.
@@ -375,8 +376,8 @@ class OnboardingService:
         on_step: Callable[[Any], None] | None = None,
         actor: str | None = None,
     ) -> Any:
-        """Run the connection test on the organisation's connection for *environment* and keep
-        the outcome as evidence for the checklist. Returns the ConnectionTestResult."""
+        """Run the connection test on the organisation's connection for *environment*; the test
+        keeps its outcome, the checklist's evidence. Returns the ConnectionTestResult."""
         if self._connection_test is None:
             raise ServiceError("De verbindingstest is hier niet beschikbaar.")
         target = self.connection_test_target(organisation_id, environment)
@@ -385,25 +386,7 @@ class OnboardingService:
                 f"Er is nog geen koppeling voor {environment_text(environment)} die voor deze "
                 "organisatie verstuurt. Maak die eerst bij Organisaties, met de CPA van Logius."
             )
-        result = self._connection_test.run(target.connection_id, on_step=on_step)
-        record = {
-            "at": self._clock().isoformat(),
-            "by": actor or audit.current_actor(),
-            "connection": target.name,
-            "environment": target.environment.value,
-            "ok": bool(result.ok),
-            "summary": str(result.summary),
-            "steps": [
-                {"title": st.title, "status": st.status.value, "detail": st.detail}
-                for st in result.steps
-            ],
-        }
-        with self._db.session() as s:
-            SettingsRepository(s).set(
-                KEY_CONNECTION_TEST.format(connection_id=target.connection_id), record
-            )
-            s.commit()
-        return result
+        return self._connection_test.run(target.connection_id, on_step=on_step, actor=actor)
 
     # -- the checklist -----------------------------------------------------------------------
 

@@ -9,7 +9,6 @@ port) and is kept as evidence.
 from __future__ import annotations
 
 import socket
-from pathlib import Path
 
 from console.domain.onboarding import StepState
 from console.services.bootstrap import ConsoleServices
@@ -58,11 +57,10 @@ def _closed_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_the_connection_test_of_a_preprod_connection_is_kept_as_evidence(
-    workspace: ConsoleServices, tmp_path: Path
-) -> None:
-    onboarding, connections = workspace.onboarding, workspace.connections
-    assert onboarding is not None and connections is not None
+def _preprod_connection(workspace: ConsoleServices) -> tuple[int, str]:
+    """A preprod connection for the demo organisation whose endpoint refuses connections."""
+    connections = workspace.connections
+    assert connections is not None
     org = workspace.workspace.status().organisation_id
     assert org is not None
     ca = make_ca("Preprod-CA")
@@ -86,6 +84,15 @@ def test_the_connection_test_of_a_preprod_connection_is_kept_as_evidence(
             cpa_filename="preprod.xml",
         )
     )
+    return org, url
+
+
+def test_the_connection_test_of_a_preprod_connection_is_kept_as_evidence(
+    workspace: ConsoleServices,
+) -> None:
+    onboarding = workspace.onboarding
+    assert onboarding is not None
+    org, url = _preprod_connection(workspace)
     checklist = onboarding.checklist(org)
     assert checklist.step("certificaat_preprod").state is StepState.DONE
     assert checklist.step("cpa_preprod").state is StepState.DONE
@@ -105,3 +112,17 @@ def test_the_connection_test_of_a_preprod_connection_is_kept_as_evidence(
     # The user may still tick it (for a test done elsewhere); the mark then wins.
     ticked = onboarding.set_manual(org, "verbindingstest_preprod", actor="j.jansen")
     assert ticked.step("verbindingstest_preprod").state is StepState.DONE
+
+
+def test_a_connection_test_started_elsewhere_is_evidence_too(workspace: ConsoleServices) -> None:
+    """Certificaten and the command line run the same test; its outcome counts on Aansluiten."""
+    onboarding = workspace.onboarding
+    assert onboarding is not None
+    org, _ = _preprod_connection(workspace)
+    assert onboarding.checklist(org).step("verbindingstest_preprod").evidence == ()
+
+    result = workspace.connection_test.run("Logius preprod", actor="k.klant")
+    assert not result.ok
+    step = onboarding.checklist(org).step("verbindingstest_preprod")
+    assert step.state is StepState.BLOCKED
+    assert "door k.klant (koppeling Logius preprod)" in step.evidence[0]

@@ -34,7 +34,12 @@ from console.domain.onboarding import (
 )
 from console.secrets.store import MemoryStore
 from console.services.certificates import CertificateService
-from console.services.connection_test import ConnectionStep, ConnectionTestResult, StepStatus
+from console.services.connection_test import (
+    ConnectionStep,
+    ConnectionTestResult,
+    ConnectionTestService,
+    StepStatus,
+)
 from console.services.connections import ConnectionInput, ConnectionService
 from console.services.cpa import CpaService
 from console.services.demo import DEMO_OIN, demo_cpa_document
@@ -354,14 +359,17 @@ def test_subscriptions_need_both_the_overview_and_a_direct_check(
     assert "999990019" not in " ".join(step.evidence)  # no BSN in the evidence
 
 
-class _Tester:
-    """Stands in for the connection test (which needs the network); records what it ran."""
+class _Tester(ConnectionTestService):
+    """The real service with its steps (which need the network) replaced by a fixed outcome;
+    what it keeps of the outcome is the real service's doing."""
 
-    def __init__(self, ok: bool) -> None:
+    def __init__(self, db: Database, ok: bool) -> None:
+        self._db = db
         self.ok = ok
         self.ran: list[int] = []
 
-    def run(self, connection: int, *, on_step: Any = None) -> ConnectionTestResult:
+    def _run(self, connection: int | str, on_step: Any) -> ConnectionTestResult:
+        assert isinstance(connection, int)
         self.ran.append(connection)
         steps = (
             ConnectionStep("certificate", "Clientcertificaat", StepStatus.OK, "in orde"),
@@ -380,7 +388,7 @@ class _Tester:
 def test_the_connection_test_is_recorded_as_evidence(
     db: Database, certificates: CertificateService, org: int
 ) -> None:
-    tester = _Tester(ok=False)
+    tester = _Tester(db, ok=False)
     service = OnboardingService(db, certificates=certificates, connection_test=tester)
     with pytest.raises(ServiceError, match="nog geen koppeling voor preprod"):
         service.run_connection_test(org)
