@@ -355,6 +355,21 @@ class LetterText(Base):
     berichttekst: Mapped[str] = mapped_column(Text)
 
 
+class LetterImport(Base):
+    """One batch import of a file: found again by the file's fingerprint, so the same file
+    is not sent twice by accident. Its letters carry ``tag`` in ``created_by``."""
+
+    __tablename__ = "letter_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(12), index=True)  # of the SHA-256, hex
+    tag: Mapped[str] = mapped_column(String(100), unique=True)
+    file_name: Mapped[str] = mapped_column(String(255))
+    imported_at: Mapped[datetime] = mapped_column(default=utc_now)
+    imported_by: Mapped[str] = mapped_column(String(100), default="")  # "" before 0009
+    letters: Mapped[int] = mapped_column(Integer)
+
+
 class Attachment(Base):
     """Een bijlage (PDF) bij een bericht."""
 

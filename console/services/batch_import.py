@@ -32,7 +32,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from console.db import models as m
 from console.db.database import Database
@@ -554,6 +554,16 @@ class BatchImportService:
                 actor=actor,
                 at=now,
             )
+            s.add(
+                m.LetterImport(
+                    fingerprint=preview.fingerprint[:FINGERPRINT_CHARS],
+                    tag=tag,
+                    file_name=preview.file_name[:255],
+                    imported_at=now,
+                    imported_by=actor[:100],
+                    letters=len(selected),
+                )
+            )
         if self._on_queued is not None:
             self._on_queued()
         refused = preview.count(RowOutcome.REFUSED)
@@ -655,25 +665,20 @@ def write_template(path: Path) -> Path:
 
 
 def _previous(s: Any, fingerprint: str) -> PreviousImport | None:
-    prefix = f"{IMPORT_TAG_PREFIX}{fingerprint[:FINGERPRINT_CHARS]}"
-    found = [
-        (tag, first, n)
-        for tag, first, n in s.execute(
-            select(m.Letter.created_by, func.min(m.Letter.created_at), func.count())
-            .where(func.substr(m.Letter.created_by, 1, len(prefix)) == prefix)
-            .group_by(m.Letter.created_by)
-        ).tuples()
-        if tag[len(prefix) : len(prefix) + 1] in (":", "-")
-    ]
+    found = list(
+        s.scalars(
+            select(m.LetterImport)
+            .where(m.LetterImport.fingerprint == fingerprint[:FINGERPRINT_CHARS])
+            .order_by(m.LetterImport.imported_at, m.LetterImport.id)
+        )
+    )
     if not found:
         return None
-    moments = [(_aware(first), tag) for tag, first, _n in found]
-    first_at, first_tag = min(moments)
     return PreviousImport(
-        first_at=first_at,
-        letters=sum(n for _t, _f, n in found),
+        first_at=_aware(found[0].imported_at),
+        letters=sum(i.letters for i in found),
         imports=len(found),
-        tag=first_tag,
+        tag=found[0].tag,
     )
 
 

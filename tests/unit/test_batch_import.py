@@ -358,6 +358,45 @@ def test_the_same_file_twice_is_refused_with_the_date_and_can_be_resent_on_purpo
     assert "(en daarna nog 1 keer)" in third.message("bulk.csv")
 
 
+def test_each_import_is_on_record_and_found_without_reading_the_letters(
+    ws: Workspace, service: BatchImportService, tmp_path: Path
+) -> None:
+    """Looking up an earlier import reads ``letter_imports`` by its index, never the letters
+    table (before migration 0009 that was a scan of every letter, on every import)."""
+    from sqlalchemy import event
+
+    path = bulk_file(tmp_path, 3)
+    preview = service.preview(path)
+    done = service.import_letters(preview)
+    with ws.db.session() as s:
+        (record,) = s.scalars(select(m.LetterImport))
+        assert (record.tag, record.file_name, record.letters) == (done.tag, "bulk.csv", 3)
+        assert record.fingerprint == preview.fingerprint[:12]
+        assert record.imported_by == service.user != ""
+
+    seen: list[tuple[str, Any]] = []
+
+    def capture(_c: Any, _cur: Any, statement: str, params: Any, _ctx: Any, _many: Any) -> None:
+        seen.append((statement, params))
+
+    event.listen(ws.db.engine, "before_cursor_execute", capture)
+    try:
+        found = service.previous_import(preview.fingerprint)
+    finally:
+        event.remove(ws.db.engine, "before_cursor_execute", capture)
+    assert found is not None and found.tag == done.tag
+    (statement, params), *_ = [q for q in seen if q[0].lstrip().upper().startswith("SELECT")]
+    with ws.db.engine.connect() as conn:
+        plan = [r[-1] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params)]
+    assert any("ix_letter_imports_fingerprint" in line for line in plan), plan
+    assert not any("letters" in line.split() for line in plan), plan
+
+    # With its letters gone, the file is still recognised: the import itself is on record.
+    with ws.db.session() as s:
+        s.execute(m.Letter.__table__.delete())
+    assert service.preview(path).previous is not None
+
+
 def test_a_file_changed_after_the_preview_is_not_imported(
     ws: Workspace, service: BatchImportService, tmp_path: Path
 ) -> None:

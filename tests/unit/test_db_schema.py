@@ -51,6 +51,7 @@ ALL_TABLES = {
     "connection_organisations",
     "berichttypes",
     "letters",
+    "letter_imports",
     "attachments",
     "batches",
     "ebms_messages",
@@ -469,3 +470,54 @@ def test_migrations_0007_0008_move_bodies_and_texts_both_ways(db: Database) -> N
     with db.engine.connect() as connection:
         left = connection.exec_driver_sql("SELECT count(*) FROM ebms_message_bodies").scalar()
     assert left == 0
+
+
+def test_migration_0009_finds_earlier_imports_in_the_letters_tags(db: Database) -> None:
+    """0009 copies every earlier batch import (the tag in ``created_by``) into
+    ``letter_imports``: a file imported before the upgrade is still recognised after it."""
+    from alembic import command
+
+    from console.db.database import MIGRATIONS_DIR, _alembic_config
+    from console.db.models import LetterImport
+
+    upgrade(db, backup_dir=None)
+    letter_id = _add_letter_with_children(db)
+    with db.engine.begin() as connection:
+        command.downgrade(_alembic_config(MIGRATIONS_DIR, connection), "0008")
+    tags = [
+        ("import:0123456789ab:aanslagen.csv", "2026-03-01 09:00:00", 3),
+        ("import:0123456789ab-2:aanslagen: maart.csv", "2026-03-02 10:00:00", 1),
+        ("import:ba9876543210:andere.csv", "2026-03-05 08:00:00", 2),
+        ("j.jansen", "2026-03-06 08:00:00", 1),  # typed in the window: no import
+    ]
+    with closing(sqlite3.connect(db.sqlite_path)) as raw:  # type: ignore[arg-type]
+        template = raw.execute("SELECT * FROM letters WHERE id = ?", (letter_id,)).fetchone()
+        columns = [r[1] for r in raw.execute("PRAGMA table_info(letters)")]
+        n = 0
+        for tag, at, count in tags:
+            for _ in range(count):
+                n += 1
+                row = dict(zip(columns, template, strict=True))
+                row.update(id=None, bericht_id=f"{n:08d}-0000-0000-0000-000000000000")
+                row.update(created_by=tag, created_at=at)
+                marks = ", ".join("?" for _ in row)
+                raw.execute(
+                    f"INSERT INTO letters ({', '.join(row)}) VALUES ({marks})", list(row.values())
+                )
+        raw.commit()
+
+    upgrade(db, backup_dir=None)
+    with db.session() as s:
+        rows = [
+            (i.fingerprint, i.tag, i.file_name, i.imported_at.isoformat(), i.imported_by, i.letters)
+            for i in s.scalars(select(LetterImport).order_by(LetterImport.id))
+        ]
+    assert rows == [
+        ("0123456789ab", tags[0][0], "aanslagen.csv", "2026-03-01T09:00:00+00:00", "", 3),
+        ("0123456789ab", tags[1][0], "aanslagen: maart.csv", "2026-03-02T10:00:00+00:00", "", 1),
+        ("ba9876543210", tags[2][0], "andere.csv", "2026-03-05T08:00:00+00:00", "", 2),
+    ]
+    with db.engine.begin() as connection:
+        command.downgrade(_alembic_config(MIGRATIONS_DIR, connection), "0008")
+        tables = {r[0] for r in connection.exec_driver_sql("SELECT name FROM sqlite_master")}
+    assert "letter_imports" not in tables
