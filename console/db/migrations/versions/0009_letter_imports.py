@@ -41,11 +41,12 @@ def upgrade() -> None:
     )
     op.create_index("ix_letter_imports_fingerprint", "letter_imports", ["fingerprint"])
     # Tags: import:<12 hex>[-<n>]:<file name>
+    find = "instr" if op.get_bind().dialect.name == "sqlite" else "strpos"
     op.execute(
         "INSERT INTO letter_imports "
         "(fingerprint, tag, file_name, imported_at, imported_by, letters) "
         "SELECT substr(created_by, 8, 12), created_by, "
-        "substr(created_by, 8 + instr(substr(created_by, 8), ':')), "
+        f"substr(created_by, 8 + {find}(substr(created_by, 8), ':')), "
         "min(created_at), '', count(*) "
         "FROM letters WHERE substr(created_by, 1, 7) = 'import:' "
         "GROUP BY created_by ORDER BY min(created_at)"
