@@ -14,6 +14,12 @@ with the reason.
 
 :func:`subscription_hints` answers "what does the newest snapshot say about these BSNs",
 for the preflight and the support check.
+
+Old snapshots are thinned out (:func:`prune_snapshots`, after every import): a snapshot that
+a newer *Volledig* snapshot of the same organisation has replaced, and whose peildatum is
+older than the setting ``abs.bewaar_dagen`` (default 90 days), loses its BSN rows (up to a
+million each); its summary (kind, dates, counts) stays in the list. The hints never read
+such a snapshot: a Volledig snapshot covers every BSN, so the search stops there.
 """
 
 from __future__ import annotations
@@ -22,10 +28,10 @@ import logging
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import delete, event, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -41,7 +47,9 @@ from console.berichtenbox.preflight import SubscriptionHint
 from console.db import models as m
 from console.db import models_subscriptions as ms
 from console.db.database import Database
+from console.db.repositories import SettingsRepository
 from console.digikoppeling.ebms.model import EbmsMessage
+from console.engine.letters import rows_affected
 from console.xml.parser import XmlInputError
 
 log = logging.getLogger(__name__)
@@ -49,7 +57,10 @@ log = logging.getLogger(__name__)
 KEY_ANSWER_ACTION = "abs.antwoord_actie"
 _SUBSCRIBED = AbonnementStatus.SUBSCRIBED.value
 KEY_REQUEST_ACTION = "abs.aanvraag_actie"
+KEY_KEEP_DAYS = "abs.bewaar_dagen"
+DEFAULT_KEEP_DAYS = 90
 _IN_CHUNK = 500
+_PRUNE_CHUNK = 50_000  # BSN rows per transaction: the engine's writers wait at most that long
 
 
 def answer_action(settings: Mapping[str, Any]) -> str:
@@ -223,7 +234,90 @@ class SubscriptionImporter:
             s.commit()
             self.imported += 1
             log.info("Abonnementsantwoord %s ingelezen: %s", kop.verzoek_id, detail)
-            return ImportOutcome(answer_id, True, snapshot.id, total, detail)
+            org_id = org.id
+        try:
+            prune_snapshots(self._db, org_id, now=datetime.now(UTC))
+        except Exception:  # the import stands; thinning out is tried again after the next one
+            log.exception("Oude abonnementsoverzichten opruimen mislukt")
+        return ImportOutcome(answer_id, True, snapshot_id, total, detail)
+
+
+@dataclass(frozen=True, slots=True)
+class PruneOutcome:
+    snapshots: int  # snapshots whose BSN rows were removed
+    entries: int  # BSN rows removed
+
+
+def keep_days(settings: Mapping[str, Any]) -> int:
+    """``abs.bewaar_dagen``: days an outdated snapshot keeps its BSN rows (7 to 3650)."""
+    try:
+        value = int(settings.get(KEY_KEEP_DAYS, DEFAULT_KEEP_DAYS))
+    except (TypeError, ValueError):
+        return DEFAULT_KEEP_DAYS
+    return min(max(value, 7), 3650)
+
+
+def prune_snapshots(
+    db: Database, organisation_id: int, *, now: datetime, days: int | None = None
+) -> PruneOutcome:
+    """Remove the BSN rows of the organisation's outdated snapshots (see the module docstring).
+
+    Outdated: an organisation's Volledig snapshot with a later peildatum exists, and the
+    peildatum is more than *days* (default: the setting) ago. In chunks of
+    :data:`_PRUNE_CHUNK` rows, one transaction each, so the engine is never held up long.
+    """
+    with db.session() as s:
+        if days is None:
+            days = keep_days(SettingsRepository(s).all())
+        newest_full = s.scalar(
+            select(func.max(ms.SubscriptionSnapshot.peil_datum)).where(
+                ms.SubscriptionSnapshot.organisation_id == organisation_id,
+                ms.SubscriptionSnapshot.soort == AanvraagSoort.VOLLEDIG.value,
+            )
+        )
+        if newest_full is None:
+            return PruneOutcome(0, 0)
+        cutoff = min(newest_full, now - timedelta(days=days))
+        candidates = list(
+            s.scalars(
+                select(ms.SubscriptionSnapshot.id).where(
+                    ms.SubscriptionSnapshot.organisation_id == organisation_id,
+                    ms.SubscriptionSnapshot.peil_datum < cutoff,
+                )
+            )
+        )
+    snapshots = entries = 0
+    for snapshot_id in candidates:
+        removed = 0
+        while True:
+            with db.session() as s:
+                inner = (
+                    select(ms.SubscriptionEntry.bsn)
+                    .where(ms.SubscriptionEntry.snapshot_id == snapshot_id)
+                    .limit(_PRUNE_CHUNK)
+                    .scalar_subquery()
+                )
+                n = rows_affected(
+                    s.execute(
+                        delete(ms.SubscriptionEntry).where(
+                            ms.SubscriptionEntry.snapshot_id == snapshot_id,
+                            ms.SubscriptionEntry.bsn.in_(inner),
+                        )
+                    )
+                )
+            removed += n
+            if n < _PRUNE_CHUNK:
+                break
+        if removed:
+            snapshots += 1
+            entries += removed
+    if snapshots:
+        log.info(
+            "Abonnementsoverzichten: van %d oude overzicht(en) %s BSN-regels verwijderd",
+            snapshots,
+            _n(entries),
+        )
+    return PruneOutcome(snapshots, entries)
 
 
 def _insert_entries(paramstyle: str) -> str:

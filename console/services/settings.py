@@ -43,7 +43,13 @@ from console.db.repositories import SettingsRepository
 from console.domain.letter import FieldIssue
 from console.engine.outbox import KEY_MAX_BYTES, KEY_MAX_LETTERS
 from console.engine.signals import RESULT_ACTIONS
-from console.engine.subscriptions import KEY_ANSWER_ACTION, KEY_REQUEST_ACTION, answer_action
+from console.engine.subscriptions import (
+    DEFAULT_KEEP_DAYS,
+    KEY_ANSWER_ACTION,
+    KEY_KEEP_DAYS,
+    KEY_REQUEST_ACTION,
+    answer_action,
+)
 from console.secrets.store import SecretStore
 from console.services import audit
 from console.services.errors import ConfigRefused, NotFound
@@ -428,6 +434,20 @@ DEFINITIONS: tuple[SettingDefinition, ...] = (
         True,
         unconfirmed="Of MijnOverheid deze kopregels vraagt of accepteert, is niet bevestigd.",
         takes_effect="Geldt voor de volgende controle.",
+    ),
+    SettingDefinition(
+        KEY_KEEP_DAYS,
+        ABONNEMENTEN,
+        "Oude abonnementsoverzichten bewaren",
+        "Hoe lang een abonnementsoverzicht zijn BSN's bewaart nadat een nieuwer volledig "
+        "overzicht het vervangt. Daarna blijft alleen de samenvatting (soort, datum, aantallen) "
+        "staan; de controle vooraf gebruikt altijd het nieuwste overzicht.",
+        Kind.INT,
+        DEFAULT_KEEP_DAYS,
+        7,
+        3650,
+        "dagen",
+        takes_effect="Geldt na het volgende antwoord van de AbonnementService.",
     ),
     SettingDefinition(
         KEY_ADMINISTRATORS,

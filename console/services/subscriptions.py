@@ -95,6 +95,7 @@ class SnapshotInfo:
     subscribed_count: int
     age_days: int
     stale: bool
+    details_kept: bool = True  # False: replaced and older than abs.bewaar_dagen, BSNs removed
 
 
 @dataclass(frozen=True, slots=True)
@@ -307,11 +308,23 @@ class SubscriptionService:
         now = datetime.now(UTC)
         limit = self.max_age_days()
         with self._db.session() as s:
-            rows = s.scalars(
-                select(ms.SubscriptionSnapshot)
-                .where(ms.SubscriptionSnapshot.organisation_id == organisation_id)
-                .order_by(ms.SubscriptionSnapshot.peil_datum.desc())
+            rows = list(
+                s.scalars(
+                    select(ms.SubscriptionSnapshot)
+                    .where(ms.SubscriptionSnapshot.organisation_id == organisation_id)
+                    .order_by(ms.SubscriptionSnapshot.peil_datum.desc())
+                )
             )
+            kept = {
+                r.id
+                for r in rows
+                if s.scalar(
+                    select(ms.SubscriptionEntry.bsn)
+                    .where(ms.SubscriptionEntry.snapshot_id == r.id)
+                    .limit(1)
+                )
+                is not None
+            }
             return [
                 SnapshotInfo(
                     id=r.id,
@@ -323,6 +336,7 @@ class SubscriptionService:
                     subscribed_count=r.subscribed_count,
                     age_days=(now - r.peil_datum).days,
                     stale=(now - r.peil_datum) > timedelta(days=limit),
+                    details_kept=r.entry_count == 0 or r.id in kept,
                 )
                 for r in rows
             ]

@@ -125,3 +125,87 @@ def test_hints_use_the_newest_snapshot_covering_each_bsn(db: Database) -> None:
 def test_answer_action_is_a_setting_with_the_unconfirmed_default() -> None:
     assert answer_action({}) == "GLOBE-R-A-Result"
     assert answer_action({"abs.antwoord_actie": "GLOBE-R-A-Response"}) == "GLOBE-R-A-Response"
+
+
+def _entries(db: Database) -> dict[str, int]:
+    with db.session() as s:
+        rows = s.execute(
+            select(ms.SubscriptionSnapshot.verzoek_id, ms.SubscriptionSnapshot.id)
+        ).tuples()
+        return {
+            verzoek: len(
+                list(
+                    s.scalars(
+                        select(ms.SubscriptionEntry.bsn).where(
+                            ms.SubscriptionEntry.snapshot_id == snapshot_id
+                        )
+                    )
+                )
+            )
+            for verzoek, snapshot_id in rows
+        }
+
+
+def test_replaced_snapshots_lose_their_bsns_after_the_keep_days_and_hints_stay_the_same(
+    db: Database,
+) -> None:
+    from console.db.repositories import SettingsRepository
+    from console.engine.subscriptions import prune_snapshots
+    from console.services.subscriptions import SubscriptionService
+    from console.services.workspace import WorkspaceService
+
+    a, b, c = "999990019", "999990044", "999990068"
+    answers = [
+        (AanvraagSoort.VOLLEDIG, [AbonnementRegel(a, S), AbonnementRegel(b, S)], 200),
+        (AanvraagSoort.BSN_LIJST, [AbonnementRegel(b, N)], 150),
+        (AanvraagSoort.VOLLEDIG, [AbonnementRegel(a, S)], 10),
+        (AanvraagSoort.MUTATIE, [AbonnementRegel(c, S)], 5),
+    ]
+    with db.session() as s:  # nothing is thinned out while the answers come in
+        SettingsRepository(s).set("abs.bewaar_dagen", 3650)
+    for soort, regels, days_ago in answers:
+        _store(db, _answer(soort, regels, days_ago=days_ago))
+    SubscriptionImporter(db).import_pending()
+    with db.session() as s:
+        before = subscription_hints(s, 1, [a, b, c, "999990093"])
+    assert _entries(db) == {
+        "v-volledig-200": 2,
+        "v-lijst-150": 1,
+        "v-volledig-10": 1,
+        "v-mutatie-5": 1,
+    }
+
+    # Kept 3650 days: nothing goes. Kept 90 days: the two replaced by the Volledig of 10 days ago.
+    now = datetime.now(UTC)
+    assert prune_snapshots(db, 1, now=now).entries == 0
+    with db.session() as s:
+        SettingsRepository(s).set("abs.bewaar_dagen", 90)
+    outcome = prune_snapshots(db, 1, now=now)
+    assert (outcome.snapshots, outcome.entries) == (2, 3)
+    assert _entries(db) == {
+        "v-volledig-200": 0,
+        "v-lijst-150": 0,
+        "v-volledig-10": 1,
+        "v-mutatie-5": 1,
+    }
+    with db.session() as s:
+        assert subscription_hints(s, 1, [a, b, c, "999990093"]) == before
+    workspace = WorkspaceService(db)
+    infos = {
+        i.verzoek_id: i
+        for i in SubscriptionService(db, workspace, http_client_for=lambda _c: None).snapshots(1)  # type: ignore[arg-type, return-value]
+    }
+    assert not infos["v-volledig-200"].details_kept and infos["v-volledig-200"].entry_count == 2
+    assert infos["v-volledig-10"].details_kept and infos["v-mutatie-5"].details_kept
+
+
+def test_an_old_snapshot_that_nothing_replaced_keeps_its_bsns(db: Database) -> None:
+    from console.engine.subscriptions import prune_snapshots
+
+    _store(db, _answer(AanvraagSoort.BSN_LIJST, [AbonnementRegel("999990019", S)], days_ago=400))
+    _store(db, _answer(AanvraagSoort.VOLLEDIG, [AbonnementRegel("999990019", S)], days_ago=300))
+    SubscriptionImporter(db).import_pending()  # prunes after each import (default 90 days)
+    # The list of 400 days ago was replaced by the Volledig of 300 days ago; that Volledig is
+    # the newest and stays whole, however old.
+    assert _entries(db) == {"v-lijst-400": 0, "v-volledig-300": 1}
+    assert prune_snapshots(db, 1, now=datetime.now(UTC), days=7).entries == 0
