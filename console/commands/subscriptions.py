@@ -150,6 +150,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             f"  {s.peil_datum.astimezone():%Y-%m-%d %H:%M}  {s.soort_label:<9} "
             f"{s.entry_count} BSN's, {s.subscribed_count} geabonneerd"
             + ("  (ouder dan toegestaan)" if s.stale else "")
+            + ("" if s.details_kept else "  (vervangen; de BSN's zijn opgeruimd)")
             for s in snapshots
         ] or ["  (nog geen)"]
         lines += ["", "Aanvragen:"]
