@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
-    QScrollArea,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -38,6 +37,7 @@ from PySide6.QtWidgets import (
 from console.domain.environment import Environment
 from console.ui import theme
 from console.ui.copyable_field import CopyableField
+from console.ui.form_field import scroll_area
 from console.ui.formatting import format_datetime
 from console.ui.session_key_banner import SessionKeyBanner
 from console.ui.status_badge import StatusBadgeLabel
@@ -320,10 +320,7 @@ class CertificatesView(QWidget):
         body.addWidget(self._build_trust_card())
         body.addWidget(self._build_test_card())
         body.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(content)
+        scroll = scroll_area(content)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 16, 20, 16)

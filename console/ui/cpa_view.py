@@ -23,13 +23,13 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
 from console.ui import theme
 from console.ui.copyable_field import CopyableField
+from console.ui.form_field import scroll_area
 from console.ui.formatting import format_datetime
 from console.ui.raw_xml_dialog import RawXmlDialog
 from console.ui.status_badge import StatusBadgeLabel
@@ -305,10 +305,7 @@ class CpaView(QWidget):
         inner.addWidget(self.empty_label)
         inner.addWidget(self.details)
         inner.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(content)
+        scroll = scroll_area(content)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 16, 20, 16)

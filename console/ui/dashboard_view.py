@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
-    QScrollArea,
     QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
@@ -51,6 +50,7 @@ from console.services.monitoring import (
     query_for,
 )
 from console.ui import theme
+from console.ui.form_field import scroll_area
 from console.ui.formatting import format_count
 from console.ui.tasks import TaskRunner
 
@@ -277,13 +277,9 @@ class DashboardView(QWidget):
         layout.addWidget(self.problem_label)
         layout.addWidget(self.chart_view, 3)
         layout.addWidget(self.flow_table, 2)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        scroll.setWidget(content)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
+        outer.addWidget(scroll_area(content))
 
         self.timer = QTimer(self)
         self.timer.setInterval(REFRESH_INTERVAL_MS)

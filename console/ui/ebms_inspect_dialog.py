@@ -22,13 +22,13 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
 from console.ui import theme
 from console.ui.copyable_field import CopyableField
+from console.ui.form_field import scroll_area
 from console.ui.status_badge import StatusBadgeLabel
 from console.ui.tasks import TaskRunner
 
@@ -113,10 +113,7 @@ class EbmsInspectDialog(QDialog):
         self.errors_box.setSpacing(8)
         errors_widget = QWidget()
         errors_widget.setLayout(self.errors_box)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(errors_widget)
+        scroll = scroll_area(errors_widget)
         self.error_cards: list[QFrame] = []
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)

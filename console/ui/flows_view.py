@@ -14,19 +14,14 @@ from PySide6.QtCore import QLocale, Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
-    QFormLayout,
-    QFrame,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
     QListWidget,
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
-    QScrollArea,
     QSpinBox,
     QSplitter,
     QTableWidget,
@@ -52,18 +47,23 @@ from console.ui.empty_state_widget import EmptyStateWidget
 from console.ui.form_field import (
     FieldRowWidget,
     LiveValidator,
+    ServiceFormMixin,
     button_row,
     card,
     card_with_heading,
-    describe_disabled,
+    field_form,
+    line_edit,
     muted,
     notice_box,
+    page_layout,
+    scroll_area,
     service,
+    short_combo,
     show_field_issues,
 )
 from console.ui.formatting import format_datetime
 from console.ui.status_badge import StatusBadgeDelegate, StatusBadgeLabel
-from console.ui.tables import badge_cell, read_only_table
+from console.ui.tables import badge_cell, read_only_table, select_row_with_id, selected_row_id
 from console.ui.tasks import TaskRunner
 
 # Example values for the template preview (what a source system would deliver).
@@ -78,49 +78,8 @@ EXAMPLE_VALUES = {
 _URL = re.compile(r"https?://[^\s<]+", re.IGNORECASE)
 
 
-def _line(name: str, placeholder: str = "", max_length: int = 0) -> QLineEdit:
-    edit = QLineEdit()
-    edit.setAccessibleName(name)
-    if placeholder:
-        edit.setPlaceholderText(placeholder)
-    if max_length:
-        edit.setMaxLength(max_length)
-    return edit
-
-
-def _combo() -> QComboBox:
-    combo = QComboBox()
-    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-    combo.setMinimumContentsLength(16)
-    return combo
-
-
-def _add_row(form: QFormLayout, text: str, buddy: QWidget, row: QWidget) -> None:
-    label = QLabel(text)
-    label.setBuddy(buddy)
-    form.addRow(label, row)
-
-
 def _item_text(item: QTableWidgetItem | None) -> str:
     return item.text().strip() if item is not None else ""
-
-
-def _selected_id(table: QTableWidget) -> int | None:
-    model = table.selectionModel()
-    rows = model.selectedRows() if model is not None else []
-    if not rows:
-        return None
-    item = table.item(rows[0].row(), 0)
-    return int(item.data(Qt.ItemDataRole.UserRole)) if item is not None else None
-
-
-def _select(table: QTableWidget, wanted: int) -> bool:
-    for row in range(table.rowCount()):
-        item = table.item(row, 0)
-        if item is not None and item.data(Qt.ItemDataRole.UserRole) == wanted:
-            table.selectRow(row)
-            return True
-    return False
 
 
 def preview_html(onderwerp: str, berichttekst: str, organisation: str) -> str:
@@ -142,7 +101,7 @@ def preview_html(onderwerp: str, berichttekst: str, organisation: str) -> str:
 # --- berichttypes ---------------------------------------------------------------------------
 
 
-class BerichtTypesPanel(QWidget):
+class BerichtTypesPanel(ServiceFormMixin, QWidget):
     """Berichttypes with their status per environment, who changed it and when."""
 
     notice = Signal(str)
@@ -157,9 +116,10 @@ class BerichtTypesPanel(QWidget):
         self.items: list[Any] = []
         self.detail: Any = None
         self.issues: list[FieldIssue] = []
+        self.subject = self.tr("Het berichttype")
         self.confirm = self._ask
 
-        self.filter_combo = _combo()
+        self.filter_combo = short_combo()
         self.filter_combo.setAccessibleName(self.tr("Organisatie"))
         self.filter_combo.addItem(self.tr("Alle organisaties"), None)
         self.filter_combo.activated.connect(lambda _i: self.refresh())
@@ -176,10 +136,12 @@ class BerichtTypesPanel(QWidget):
         self.table.itemSelectionChanged.connect(self._selected)
 
         # the form
-        self.organisation_combo = _combo()
+        self.organisation_combo = short_combo()
         self.organisation_combo.setAccessibleName(self.tr("Organisatie van het berichttype"))
-        self.code_edit = _line(self.tr("Code"), self.tr("1 tot 8 tekens, bijvoorbeeld BELAST"), 20)
-        self.name_edit = _line(
+        self.code_edit = line_edit(
+            self.tr("Code"), self.tr("1 tot 8 tekens, bijvoorbeeld BELAST"), 20
+        )
+        self.name_edit = line_edit(
             self.tr("Naam"), self.tr("bijvoorbeeld Aanslag gemeentelijke belastingen"), 200
         )
         self.description_edit = QPlainTextEdit()
@@ -193,12 +155,15 @@ class BerichtTypesPanel(QWidget):
             "Omschrijving": FieldRowWidget(self.description_edit),
         }
         form_card, form_layout, self.form_heading = card_with_heading(self.tr("Nieuw berichttype"))
-        form = QFormLayout()
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        _add_row(form, self.tr("&Organisatie"), self.organisation_combo, self.rows["Organisatie"])
-        _add_row(form, self.tr("&Code"), self.code_edit, self.rows["Code"])
-        _add_row(form, self.tr("N&aam"), self.name_edit, self.rows["Naam"])
-        _add_row(form, self.tr("Om&schrijving"), self.description_edit, self.rows["Omschrijving"])
+        form = field_form(
+            self.rows,
+            (
+                ("Organisatie", self.tr("&Organisatie"), self.organisation_combo),
+                ("Code", self.tr("&Code"), self.code_edit),
+                ("Naam", self.tr("N&aam"), self.name_edit),
+                ("Omschrijving", self.tr("Om&schrijving"), self.description_edit),
+            ),
+        )
         form_layout.addLayout(form)
         self.general_label = notice_box("red")
         self.reason_label = muted(QLabel(""), small=True)
@@ -263,14 +228,9 @@ class BerichtTypesPanel(QWidget):
         right_layout.addWidget(form_card)
         right_layout.addWidget(status_card)
         right_layout.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setWidget(right)
         splitter = QSplitter()
         splitter.addWidget(self.table)
-        splitter.addWidget(scroll)
+        splitter.addWidget(scroll_area(right, horizontal=False))
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
         splitter.setSizes([600, 480])
@@ -309,7 +269,7 @@ class BerichtTypesPanel(QWidget):
         berichttypes = service(self.services, "berichttypes")
         if berichttypes is None:
             return
-        wanted = select_id if select_id is not None else _selected_id(self.table)
+        wanted = select_id if select_id is not None else selected_row_id(self.table)
         self.runner.run(
             berichttypes.list_all,
             self.filter_combo.currentData(),
@@ -331,7 +291,7 @@ class BerichtTypesPanel(QWidget):
                 self.table.setItem(row, col, badge_cell(st.label, tone=st.tone))
             self.table.setItem(row, 6, badge_cell(b.name))
         self.table.blockSignals(False)
-        if wanted is not None and _select(self.table, wanted):
+        if wanted is not None and select_row_with_id(self.table, wanted):
             self._selected()
         elif self.detail is not None and not any(b.id == self.detail.id for b in items):
             self.show_detail(None)
@@ -406,7 +366,7 @@ class BerichtTypesPanel(QWidget):
             self.history_list.addItem(self.tr("Nog geen statuswijzigingen."))
 
     def _selected(self) -> None:
-        bid = _selected_id(self.table)
+        bid = selected_row_id(self.table)
         found = next((b for b in self.items if b.id == bid), None)
         if found is not None:
             self.show_detail(found)
@@ -422,26 +382,11 @@ class BerichtTypesPanel(QWidget):
             description=self.description_edit.toPlainText(),
         )
 
-    def _changed(self, *_args: object) -> None:
-        self.general_label.setVisible(False)
-        self.validator.request()
-
     def _validate(self) -> list[FieldIssue]:
         berichttypes = service(self.services, "berichttypes")
         if berichttypes is None:
             return []
         return list(berichttypes.validate(self.data(), self.detail.id if self.detail else None))
-
-    def _show_issues(self, issues: list[FieldIssue]) -> None:
-        self.issues = issues
-        show_field_issues(self.rows, issues, self.general_label)
-        self._update_buttons()
-
-    def _update_buttons(self) -> None:
-        reason = describe_disabled(self.issues, self.tr("Het berichttype"))
-        self.save_button.setEnabled(not reason)
-        self.save_button.setToolTip(reason)
-        self.reason_label.setText(reason)
 
     # -- actions -----------------------------------------------------------------------------
 
@@ -450,16 +395,7 @@ class BerichtTypesPanel(QWidget):
         if berichttypes is None or not self.save_button.isEnabled():
             return
         self.save_button.setEnabled(False)
-        # A new item is created, an existing one updated; both through the db lane.
-        args = (self.data(),) if self.detail is None else (self.detail.id, self.data())
-        self.runner.run(
-            berichttypes.create if self.detail is None else berichttypes.update,
-            *args,
-            on_done=self._saved,
-            on_error=self._refused,
-            lane="db",
-            owner=self,
-        )
+        self._create_or_update(berichttypes)
 
     def set_status(self, environment: Environment, status: BerichtTypeStatus) -> None:
         berichttypes = service(self.services, "berichttypes")
@@ -526,14 +462,6 @@ class BerichtTypesPanel(QWidget):
         self.refresh()
         self.dataChanged.emit()
 
-    def _refused(self, exc: BaseException) -> None:
-        issues = list(getattr(exc, "issues", []) or [])
-        if issues:
-            self._show_issues(issues)
-        self.general_label.setText(str(exc))
-        self.general_label.setVisible(True)
-        self._update_buttons()
-
     def _status_refused(self, exc: BaseException) -> None:
         self.status_message.setText(str(exc))
         self.status_message.setVisible(True)
@@ -545,7 +473,7 @@ class BerichtTypesPanel(QWidget):
 # --- berichtstromen -------------------------------------------------------------------------
 
 
-class TemplateEditorWidget(QWidget):
+class TemplateEditorWidget(ServiceFormMixin, QWidget):
     """The letter templates of one flow: fields, live rules, and a preview with example values."""
 
     notice = Signal(str)
@@ -557,18 +485,19 @@ class TemplateEditorWidget(QWidget):
         self.flow: Any = None
         self.template: Any = None
         self.issues: list[FieldIssue] = []
+        self.subject = self.tr("Het sjabloon")
 
-        self.template_combo = _combo()
+        self.template_combo = short_combo()
         self.template_combo.setAccessibleName(self.tr("Sjabloon"))
         self.template_combo.activated.connect(self._template_chosen)
         self.new_button = QPushButton(self.tr("Nieuw s&jabloon"))
         self.new_button.clicked.connect(lambda: self.show_template(None))
-        self.name_edit = _line(
+        self.name_edit = line_edit(
             self.tr("Naam van het sjabloon"), self.tr("bijvoorbeeld Aanslagbiljet"), 100
         )
-        self.berichttype_combo = _combo()
+        self.berichttype_combo = short_combo()
         self.berichttype_combo.setAccessibleName(self.tr("Berichttype van het sjabloon"))
-        self.onderwerp_edit = _line(
+        self.onderwerp_edit = line_edit(
             self.tr("Onderwerp"), self.tr("bijvoorbeeld Uw aanslag {{jaar}}"), 255
         )
         self.tekst_edit = QPlainTextEdit()
@@ -606,12 +535,15 @@ class TemplateEditorWidget(QWidget):
         self.delete_button = QPushButton(self.tr("Sjabloon verwijderen"))
         self.delete_button.clicked.connect(self.delete)
 
-        form = QFormLayout()
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        _add_row(form, self.tr("Sjabloon&naam"), self.name_edit, self.rows["Naam"])
-        _add_row(form, self.tr("&Berichttype"), self.berichttype_combo, self.rows["Berichttype"])
-        _add_row(form, self.tr("On&derwerp"), self.onderwerp_edit, self.rows["Onderwerp"])
-        _add_row(form, self.tr("Berichtte&kst"), self.tekst_edit, self.rows["BerichtTekst"])
+        form = field_form(
+            self.rows,
+            (
+                ("Naam", self.tr("Sjabloon&naam"), self.name_edit),
+                ("Berichttype", self.tr("&Berichttype"), self.berichttype_combo),
+                ("Onderwerp", self.tr("On&derwerp"), self.onderwerp_edit),
+                ("BerichtTekst", self.tr("Berichtte&kst"), self.tekst_edit),
+            ),
+        )
         top = QHBoxLayout()
         top.addWidget(self.template_combo, 1)
         top.addWidget(self.new_button)
@@ -726,10 +658,9 @@ class TemplateEditorWidget(QWidget):
         if found is not None:
             self.show_template(found)
 
-    def _changed(self, *_args: object) -> None:
-        self.general_label.setVisible(False)
+    def _changed(self, *args: object) -> None:
         self._update_preview()
-        self.validator.request()
+        super()._changed(*args)
 
     def _validate(self) -> list[FieldIssue]:
         flows = service(self.services, "flows")
@@ -741,13 +672,10 @@ class TemplateEditorWidget(QWidget):
             )
         )
 
-    def _show_issues(self, issues: list[FieldIssue]) -> None:
-        self.issues = issues
-        show_field_issues(self.rows, issues, self.general_label)
-        reason = describe_disabled(issues, self.tr("Het sjabloon"))
-        self.save_button.setEnabled(self.flow is not None and not reason)
-        self.save_button.setToolTip(reason)
-        self.reason_label.setText(reason)
+    def _update_buttons(self) -> None:
+        super()._update_buttons()
+        if self.flow is None:
+            self.save_button.setEnabled(False)  # a template is saved in a flow
 
     def _update_preview(self) -> None:
         if self.flow is None:
@@ -773,18 +701,11 @@ class TemplateEditorWidget(QWidget):
         self.notice.emit(self.tr("Sjabloon {name} is verwijderd.").format(name=name))
         self.reload_requested.emit()
 
-    def _refused(self, exc: BaseException) -> None:
-        issues = list(getattr(exc, "issues", []) or [])
-        if issues:
-            self._show_issues(issues)
-        self.general_label.setText(str(exc))
-        self.general_label.setVisible(True)
-
     #: The flow must be reloaded (a template was saved or deleted).
     reload_requested = Signal()
 
 
-class FlowFormWidget(QWidget):
+class FlowFormWidget(ServiceFormMixin, QWidget):
     """One berichtstroom: who, from where, which berichttype, cadence, policy, links, peaks."""
 
     saved = Signal(object)
@@ -796,23 +717,24 @@ class FlowFormWidget(QWidget):
         self.runner = runner
         self.detail: Any = None
         self.issues: list[FieldIssue] = []
+        self.subject = self.tr("De berichtstroom")
         self.connections: list[Any] = []
         self.codes: list[str] = []
 
-        self.organisation_combo = _combo()
+        self.organisation_combo = short_combo()
         self.organisation_combo.setAccessibleName(self.tr("Organisatie"))
         self.organisation_combo.activated.connect(self._organisation_changed)
-        self.name_edit = _line(
+        self.name_edit = line_edit(
             self.tr("Naam"), self.tr("bijvoorbeeld Aanslag gemeentelijke belastingen"), 200
         )
-        self.source_edit = _line(
+        self.source_edit = line_edit(
             self.tr("Bronsysteem"), self.tr("bijvoorbeeld Belastingapplicatie"), 200
         )
-        self.berichttype_combo = _combo()
+        self.berichttype_combo = short_combo()
         self.berichttype_combo.setAccessibleName(self.tr("Standaardberichttype"))
-        self.connection_combo = _combo()
+        self.connection_combo = short_combo()
         self.connection_combo.setAccessibleName(self.tr("Koppeling"))
-        self.cadence_combo = _combo()
+        self.cadence_combo = short_combo()
         self.cadence_combo.setAccessibleName(self.tr("Cadans"))
         for c in Cadence:
             self.cadence_combo.addItem(c.label, c.value)
@@ -823,12 +745,12 @@ class FlowFormWidget(QWidget):
         self.volume_spin.setGroupSeparatorShown(True)
         self.volume_spin.setSpecialValueText(self.tr("niet opgegeven"))
         self.volume_spin.setLocale(QLocale(QLocale.Language.Dutch, QLocale.Country.Netherlands))
-        self.policy_combo = _combo()
+        self.policy_combo = short_combo()
         self.policy_combo.setAccessibleName(self.tr("Post of digitaal"))
         for p in DeliveryPolicy:
             self.policy_combo.addItem(p.label, p.value)
-        self.portal_edit = _line(self.tr("Portaaladres"), "https://mijn.voorbeeld.nl/")
-        self.payment_edit = _line(self.tr("Betaaladres"), "https://betalen.voorbeeld.nl/")
+        self.portal_edit = line_edit(self.tr("Portaaladres"), "https://mijn.voorbeeld.nl/")
+        self.payment_edit = line_edit(self.tr("Betaaladres"), "https://betalen.voorbeeld.nl/")
         self.peaks_table = QTableWidget(0, 3)
         self.peaks_table.setAccessibleName(self.tr("Piekdagen"))
         self.peaks_table.setHorizontalHeaderLabels(
@@ -868,22 +790,22 @@ class FlowFormWidget(QWidget):
         form_card, form_layout, self.heading = card_with_heading(self.tr("Nieuwe berichtstroom"))
         self.status_badge = StatusBadgeLabel()
         form_layout.insertWidget(1, self.status_badge, 0, Qt.AlignmentFlag.AlignLeft)
-        form = QFormLayout()
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        for key, text, buddy in (
-            ("Organisatie", self.tr("&Organisatie"), self.organisation_combo),
-            ("Naam", self.tr("&Naam"), self.name_edit),
-            ("Bronsysteem", self.tr("&Bronsysteem"), self.source_edit),
-            ("Berichttype", self.tr("Standaard&berichttype"), self.berichttype_combo),
-            ("Koppeling", self.tr("&Koppeling"), self.connection_combo),
-            ("Cadans", self.tr("&Cadans"), self.cadence_combo),
-            ("Volume", self.tr("&Volume per maand"), self.volume_spin),
-            ("Beleid", self.tr("&Post of digitaal"), self.policy_combo),
-            ("Portaaladres", self.tr("Po&rtaaladres"), self.portal_edit),
-            ("Betaaladres", self.tr("B&etaaladres"), self.payment_edit),
-            ("Piekdagen", self.tr("Piek&dagen"), self.peaks_table),
-        ):
-            _add_row(form, text, buddy, self.rows[key])
+        form = field_form(
+            self.rows,
+            (
+                ("Organisatie", self.tr("&Organisatie"), self.organisation_combo),
+                ("Naam", self.tr("&Naam"), self.name_edit),
+                ("Bronsysteem", self.tr("&Bronsysteem"), self.source_edit),
+                ("Berichttype", self.tr("Standaard&berichttype"), self.berichttype_combo),
+                ("Koppeling", self.tr("&Koppeling"), self.connection_combo),
+                ("Cadans", self.tr("&Cadans"), self.cadence_combo),
+                ("Volume", self.tr("&Volume per maand"), self.volume_spin),
+                ("Beleid", self.tr("&Post of digitaal"), self.policy_combo),
+                ("Portaaladres", self.tr("Po&rtaaladres"), self.portal_edit),
+                ("Betaaladres", self.tr("B&etaaladres"), self.payment_edit),
+                ("Piekdagen", self.tr("Piek&dagen"), self.peaks_table),
+            ),
+        )
         form.addRow("", self.active_check)
         form_layout.addLayout(form)
         self.environment_label = muted(QLabel(""))
@@ -917,14 +839,9 @@ class FlowFormWidget(QWidget):
         inner.addWidget(form_card)
         inner.addWidget(templates_card)
         inner.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setWidget(content)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(scroll)
+        layout.addWidget(scroll_area(content, horizontal=False))
 
         for edit in (self.name_edit, self.source_edit, self.portal_edit, self.payment_edit):
             edit.textEdited.connect(self._changed)
@@ -1056,16 +973,7 @@ class FlowFormWidget(QWidget):
         if flows is None or not self.save_button.isEnabled():
             return
         self.save_button.setEnabled(False)
-        # A new item is created, an existing one updated; both through the db lane.
-        args = (self.data(),) if self.detail is None else (self.detail.id, self.data())
-        self.runner.run(
-            flows.create if self.detail is None else flows.update,
-            *args,
-            on_done=self._saved,
-            on_error=self._refused,
-            lane="db",
-            owner=self,
-        )
+        self._create_or_update(flows)
 
     # -- internals ---------------------------------------------------------------------------
 
@@ -1186,10 +1094,6 @@ class FlowFormWidget(QWidget):
         self.berichttype_combo.setCurrentIndex(max(self.berichttype_combo.findData(wanted), 0))
         self.templates.set_flow(self.detail, codes)
 
-    def _changed(self, *_args: object) -> None:
-        self.general_label.setVisible(False)
-        self.validator.request()
-
     def _validate(self) -> list[FieldIssue]:
         flows = service(self.services, "flows")
         if flows is None:
@@ -1197,28 +1101,9 @@ class FlowFormWidget(QWidget):
         _peaks, problems = self._peaks()
         return problems + list(flows.validate(self.data(), self.detail.id if self.detail else None))
 
-    def _show_issues(self, issues: list[FieldIssue]) -> None:
-        self.issues = issues
-        show_field_issues(self.rows, issues, self.general_label)
-        self._update_buttons()
-
-    def _update_buttons(self) -> None:
-        reason = describe_disabled(self.issues, self.tr("De berichtstroom"))
-        self.save_button.setEnabled(not reason)
-        self.save_button.setToolTip(reason)
-        self.reason_label.setText(reason)
-
     def _saved(self, detail: Any) -> None:
         self.load(detail)
         self.saved.emit(detail)
-
-    def _refused(self, exc: BaseException) -> None:
-        issues = list(getattr(exc, "issues", []) or [])
-        if issues:
-            self._show_issues(issues)
-        self.general_label.setText(str(exc))
-        self.general_label.setVisible(True)
-        self._update_buttons()
 
 
 class FlowsPanel(QWidget):
@@ -1262,7 +1147,7 @@ class FlowsPanel(QWidget):
         flows = service(self.services, "flows")
         if flows is None:
             return
-        wanted = select_id if select_id is not None else _selected_id(self.table)
+        wanted = select_id if select_id is not None else selected_row_id(self.table)
         self.runner.run(
             flows.list_all, on_done=lambda items: self._loaded(items, wanted), lane="io", owner=self
         )
@@ -1285,7 +1170,7 @@ class FlowsPanel(QWidget):
                 status = (self.tr("Actief"), "green")
             self.table.setItem(row, 4, badge_cell(status[0], tone=status[1]))
         self.table.blockSignals(False)
-        if wanted is not None and _select(self.table, wanted):
+        if wanted is not None and select_row_with_id(self.table, wanted):
             self._selected()
         elif (
             wanted is None and items and self.form.detail is None and not self.form.name_edit.text()
@@ -1315,7 +1200,7 @@ class FlowsPanel(QWidget):
         )
 
     def _selected(self) -> None:
-        fid = _selected_id(self.table)
+        fid = selected_row_id(self.table)
         found = next((f for f in self.items if f.id == fid), None)
         if found is not None:
             self.form.load(found)
@@ -1339,21 +1224,14 @@ class FlowsView(QWidget):
         super().__init__(parent)
         self.services = services
         self.runner = runner
-        self.setAccessibleName(self.tr("Stromen"))
-        heading = theme.page_heading(self, self.tr("Stromen"))
-        intro = muted(
-            QLabel(
-                self.tr(
-                    "De berichtstromen van uw organisaties (welke brieven, uit welk systeem, hoe "
-                    "vaak) en de berichttypes met hun status per omgeving."
-                )
-            )
+        layout = page_layout(
+            self,
+            self.tr("Stromen"),
+            self.tr(
+                "De berichtstromen van uw organisaties (welke brieven, uit welk systeem, hoe "
+                "vaak) en de berichttypes met hun status per omgeving."
+            ),
         )
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(20, 16, 20, 12)
-        layout.setSpacing(8)
-        layout.addWidget(heading)
-        layout.addWidget(intro)
         self.available = service(services, "flows") is not None
         if not self.available:
             layout.addWidget(

@@ -1,17 +1,24 @@
-"""Form building blocks for the configuration pages: a field with its message under it, and a
-validator that asks the service while the user types (debounced, off the GUI thread).
+"""Form building blocks for the configuration pages: a field with its message under it, a
+validator that asks the service while the user types (debounced, off the GUI thread), what the
+forms on those pages share (:class:`ServiceFormMixin`), and the cards, rows and scroll areas they
+are laid out with.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, cast
 
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
     QFrame,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -112,6 +119,78 @@ class LiveValidator(QObject):
         self._show(list(issues))
 
 
+class ServiceFormMixin:
+    """What the configuration forms share: the service checks the form while the user types, the
+    save button says why it is disabled, and a save the service refuses says why under the fields.
+
+    Put it before the Qt class (``class FooFormWidget(ServiceFormMixin, QWidget)``): listed after
+    it, Qt's own attributes would hide these. The form sets ``rows``, ``general_label``,
+    ``reason_label``, ``save_button`` and ``validator``, and ``subject``: what it saves, translated
+    ("Het berichttype"). A form that says it is busy saving sets ``_saving`` and ``saving_text``.
+    :meth:`_create_or_update` also wants ``runner``, ``detail`` (None for a new item), ``data()``
+    and ``_saved()``.
+    """
+
+    rows: dict[str, FieldRowWidget]
+    general_label: QLabel
+    reason_label: QLabel
+    save_button: QPushButton
+    validator: LiveValidator
+    runner: TaskRunner
+    detail: Any
+    issues: list[FieldIssue]
+    subject: str
+    saving_text = ""
+    _saving = False
+
+    def data(self) -> Any:
+        raise NotImplementedError
+
+    def _saved(self, detail: Any) -> None:
+        raise NotImplementedError
+
+    def _create_or_update(self, target: Any) -> None:
+        """Create the item (a new form) or update it through *target*, in the db lane."""
+        args = (self.data(),) if self.detail is None else (self.detail.id, self.data())
+        self.runner.run(
+            target.create if self.detail is None else target.update,
+            *args,
+            on_done=self._saved,
+            on_error=self._refused,
+            lane="db",
+            owner=cast(QObject, self),  # the mixin always sits on a Qt class
+        )
+
+    def _changed(self, *_args: object) -> None:
+        self.general_label.setVisible(False)
+        self.validator.request()
+
+    def _show_issues(self, issues: list[FieldIssue]) -> None:
+        self.issues = issues
+        show_field_issues(self.rows, issues, self.general_label)
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        reason = describe_disabled(self.issues, self.subject)
+        self.save_button.setEnabled(not self._saving and not reason)
+        self.save_button.setToolTip(reason)
+        self.reason_label.setText(self.saving_text if self._saving else reason)
+
+    def _refused(self, exc: BaseException) -> None:
+        """The service refused: say why, and the save button works again."""
+        self._saving = False
+        self._show_refusal(exc)
+        self._update_buttons()
+
+    def _show_refusal(self, exc: BaseException) -> None:
+        """The fields the refusal names get their issues; its message goes in the general box."""
+        issues = list(getattr(exc, "issues", []) or [])
+        if issues:
+            self._show_issues(issues)
+        self.general_label.setText(str(exc))
+        self.general_label.setVisible(True)
+
+
 def card(title: str, text: str = "") -> tuple[QFrame, QVBoxLayout]:
     """A white card with a heading and an optional muted explanation."""
     frame, layout, _heading = card_with_heading(title, text)
@@ -164,6 +243,68 @@ def button_row(*widgets: QWidget, stretch_first: bool = False) -> QHBoxLayout:
     if not stretch_first:
         row.addStretch(1)
     return row
+
+
+def page_layout(page: QWidget, title: str, intro: str) -> QVBoxLayout:
+    """The layout of a configuration page, begun with its title (also the page's accessible
+    name) and a muted introduction; the page adds the rest."""
+    page.setAccessibleName(title)
+    layout = QVBoxLayout(page)
+    layout.setContentsMargins(20, 16, 20, 12)
+    layout.setSpacing(8)
+    layout.addWidget(theme.page_heading(page, title))
+    layout.addWidget(muted(QLabel(intro)))
+    return layout
+
+
+def scroll_area(content: QWidget, *, horizontal: bool = True) -> QScrollArea:
+    """*content* in a scroll area without a frame, resized to fill it; with ``horizontal=False``
+    the content is fitted to the width and never scrolls sideways."""
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    if not horizontal:
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    scroll.setWidget(content)
+    return scroll
+
+
+def line_edit(name: str, placeholder: str = "", max_length: int = 0) -> QLineEdit:
+    """A text field with an accessible name, and an example and a length limit when given."""
+    edit = QLineEdit()
+    edit.setAccessibleName(name)
+    if placeholder:
+        edit.setPlaceholderText(placeholder)
+    if max_length:
+        edit.setMaxLength(max_length)
+    return edit
+
+
+def short_combo() -> QComboBox:
+    """A drop-down about 16 characters wide, however long its items are."""
+    combo = QComboBox()
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(16)
+    return combo
+
+
+def add_field_row(form: QFormLayout, text: str, buddy: QWidget, row: QWidget) -> None:
+    """*row* in *form* beside a label whose shortcut (the letter after ``&``) focuses *buddy*."""
+    label = QLabel(text)
+    label.setBuddy(buddy)
+    form.addRow(label, row)
+
+
+def field_form(
+    rows: dict[str, FieldRowWidget], fields: Iterable[tuple[str, str, QWidget]]
+) -> QFormLayout:
+    """A form with, for each ``(key, label text, buddy)``, the label and ``rows[key]``; the fields
+    grow with the width."""
+    form = QFormLayout()
+    form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+    for key, text, buddy in fields:
+        add_field_row(form, text, buddy, rows[key])
+    return form
 
 
 def issues_by_field(issues: Sequence[FieldIssue]) -> dict[str, list[FieldIssue]]:

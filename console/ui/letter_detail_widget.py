@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QScrollArea,
     QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
@@ -24,6 +23,7 @@ from PySide6.QtWidgets import (
 from console.services.dto import LetterDetail, LetterRow, TimelineEntry
 from console.ui import theme
 from console.ui.copyable_field import CopyableField
+from console.ui.form_field import scroll_area
 from console.ui.formatting import format_datetime, format_datetime_seconds
 from console.ui.status_badge import StatusBadgeLabel
 
@@ -72,14 +72,11 @@ class LetterDetailWidget(QFrame):
         self.empty_label.setWordWrap(True)
         self._stack.addWidget(self.empty_label)
 
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to the fields, not the frame
         content = QWidget()
         content.setObjectName("detailContent")
         content.setStyleSheet("QWidget#detailContent { background: transparent; }")
-        scroll.setWidget(content)
+        scroll = scroll_area(content)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to the fields, not the frame
         scroll.viewport().setObjectName("detailViewport")
         scroll.viewport().setStyleSheet("QWidget#detailViewport { background: transparent; }")
         self._stack.addWidget(scroll)

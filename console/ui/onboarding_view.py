@@ -32,7 +32,6 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QRadioButton,
-    QScrollArea,
     QStackedWidget,
     QTableWidget,
     QTableWidgetItem,
@@ -79,6 +78,7 @@ from console.ui.form_field import (
     describe_disabled,
     muted,
     notice_box,
+    scroll_area,
     show_field_issues,
 )
 from console.ui.formatting import format_datetime
@@ -396,10 +396,7 @@ class OnboardingView(QWidget):
         body.addWidget(self._build_variants())
         body.addWidget(self._build_checklist())
         body.addStretch(1)
-        self.scroll_area = QScrollArea()
-        self.scroll_area.setWidgetResizable(True)
-        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll_area.setWidget(content)
+        self.scroll_area = scroll_area(content)
         content.installEventFilter(self)  # see _content_changed
 
         self.empty_state = EmptyStateWidget()

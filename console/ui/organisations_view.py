@@ -15,12 +15,10 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
-    QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -30,7 +28,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
-    QScrollArea,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -46,17 +43,22 @@ from console.ui.empty_state_widget import EmptyStateWidget
 from console.ui.form_field import (
     FieldRowWidget,
     LiveValidator,
+    ServiceFormMixin,
     button_row,
     card,
     card_with_heading,
-    describe_disabled,
+    field_form,
+    line_edit,
     muted,
     notice_box,
+    page_layout,
+    scroll_area,
     service,
+    short_combo,
     show_field_issues,
 )
 from console.ui.status_badge import StatusBadgeDelegate, StatusBadgeLabel
-from console.ui.tables import badge_cell, read_only_table
+from console.ui.tables import badge_cell, read_only_table, select_row_with_id, selected_row_id
 from console.ui.tasks import TaskRunner
 
 KINDS = (
@@ -80,33 +82,10 @@ ENVIRONMENT_TONES = {
 }
 
 
-def _line(name: str, placeholder: str = "", max_length: int = 0) -> QLineEdit:
-    edit = QLineEdit()
-    edit.setAccessibleName(name)
-    if placeholder:
-        edit.setPlaceholderText(placeholder)
-    if max_length:
-        edit.setMaxLength(max_length)
-    return edit
-
-
-def _combo() -> QComboBox:
-    combo = QComboBox()
-    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-    combo.setMinimumContentsLength(16)
-    return combo
-
-
-def _add_row(form: QFormLayout, text: str, buddy: QWidget, row: QWidget) -> None:
-    label = QLabel(text)
-    label.setBuddy(buddy)
-    form.addRow(label, row)
-
-
 # --- organisations --------------------------------------------------------------------------
 
 
-class OrganisationFormWidget(QWidget):
+class OrganisationFormWidget(ServiceFormMixin, QWidget):
     """Name, OIN, kind, the profile citizens see, and the three contacts."""
 
     #: The organisation was saved (carries the OrganisationDetail).
@@ -121,24 +100,30 @@ class OrganisationFormWidget(QWidget):
         self.detail: Any = None  # the OrganisationDetail being edited; None: a new one
         self.issues: list[FieldIssue] = []
         self._saving = False
+        self.subject = self.tr("De organisatie")
+        self.saving_text = self.tr("Bezig met opslaan…")
 
         self.heading = QLabel(self.tr("Nieuwe organisatie"))
         self.heading.setFont(theme.heading_font(self.font(), scale=1.2))
         self.status_badge = StatusBadgeLabel()
-        self.name_edit = _line(self.tr("Naam"), self.tr("bijvoorbeeld Gemeente Voorbeeld"), 200)
-        self.oin_edit = _line(self.tr("OIN"), self.tr("20 cijfers"), 20)
-        self.kind_combo = _combo()
+        self.name_edit = line_edit(self.tr("Naam"), self.tr("bijvoorbeeld Gemeente Voorbeeld"), 200)
+        self.oin_edit = line_edit(self.tr("OIN"), self.tr("20 cijfers"), 20)
+        self.kind_combo = short_combo()
         self.kind_combo.setAccessibleName(self.tr("Soort organisatie"))
         for value, kind_label in KINDS:
             self.kind_combo.addItem(self.tr(kind_label), value)
-        self.display_edit = _line(self.tr("Weergavenaam"), self.tr("zoals burgers hem zien"), 200)
+        self.display_edit = line_edit(
+            self.tr("Weergavenaam"), self.tr("zoals burgers hem zien"), 200
+        )
         self.description_edit = QPlainTextEdit()
         self.description_edit.setAccessibleName(self.tr("Omschrijving voor burgers"))
         self.description_edit.setTabChangesFocus(True)
         self.description_edit.setFixedHeight(self.fontMetrics().lineSpacing() * 4)
-        self.website_edit = _line(self.tr("Website"), "https://www.voorbeeld.nl/")
-        self.contact_url_edit = _line(self.tr("Contactpagina"), "https://www.voorbeeld.nl/contact")
-        self.phone_edit = _line(self.tr("Telefoonnummer voor burgers"), "14 0123")
+        self.website_edit = line_edit(self.tr("Website"), "https://www.voorbeeld.nl/")
+        self.contact_url_edit = line_edit(
+            self.tr("Contactpagina"), "https://www.voorbeeld.nl/contact"
+        )
+        self.phone_edit = line_edit(self.tr("Telefoonnummer voor burgers"), "14 0123")
 
         self.rows: dict[str, FieldRowWidget] = {
             "Naam": FieldRowWidget(self.name_edit),
@@ -152,29 +137,29 @@ class OrganisationFormWidget(QWidget):
         }
         self.contact_edits: dict[str, tuple[QLineEdit, QLineEdit, QLineEdit]] = {}
 
-        basics = QFormLayout()
-        basics.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        buddy: QWidget
-        for key, text, buddy in (
-            ("Naam", self.tr("&Naam"), self.name_edit),
-            ("OIN", self.tr("&OIN"), self.oin_edit),
-            ("Soort", self.tr("&Soort"), self.kind_combo),
-        ):
-            _add_row(basics, text, buddy, self.rows[key])
+        basics = field_form(
+            self.rows,
+            (
+                ("Naam", self.tr("&Naam"), self.name_edit),
+                ("OIN", self.tr("&OIN"), self.oin_edit),
+                ("Soort", self.tr("&Soort"), self.kind_combo),
+            ),
+        )
 
         profile_card, profile_layout = card(
             self.tr("Organisatieprofiel"),
             self.tr("Wat burgers in MijnOverheid van de organisatie zien."),
         )
-        profile_form = QFormLayout()
-        for key, text, buddy in (
-            ("Weergavenaam", self.tr("&Weergavenaam"), self.display_edit),
-            ("Omschrijving", self.tr("Om&schrijving"), self.description_edit),
-            ("Website", self.tr("&Website"), self.website_edit),
-            ("Contactpagina", self.tr("&Contactpagina"), self.contact_url_edit),
-            ("Telefoonnummer", self.tr("&Telefoon"), self.phone_edit),
-        ):
-            _add_row(profile_form, text, buddy, self.rows[key])
+        profile_form = field_form(
+            self.rows,
+            (
+                ("Weergavenaam", self.tr("&Weergavenaam"), self.display_edit),
+                ("Omschrijving", self.tr("Om&schrijving"), self.description_edit),
+                ("Website", self.tr("&Website"), self.website_edit),
+                ("Contactpagina", self.tr("&Contactpagina"), self.contact_url_edit),
+                ("Telefoonnummer", self.tr("&Telefoon"), self.phone_edit),
+            ),
+        )
         profile_layout.addLayout(profile_form)
 
         contacts_card, contacts_layout = card(
@@ -188,9 +173,9 @@ class OrganisationFormWidget(QWidget):
         for r, (role, label_text) in enumerate(CONTACT_ROLES, start=1):
             grid.addWidget(QLabel(self.tr(label_text)), r * 2 - 1, 0)
             edits = (
-                _line(self.tr("{role}: naam").format(role=label_text), max_length=200),
-                _line(self.tr("{role}: e-mail").format(role=label_text), max_length=254),
-                _line(self.tr("{role}: telefoon").format(role=label_text), max_length=50),
+                line_edit(self.tr("{role}: naam").format(role=label_text), max_length=200),
+                line_edit(self.tr("{role}: e-mail").format(role=label_text), max_length=254),
+                line_edit(self.tr("{role}: telefoon").format(role=label_text), max_length=50),
             )
             self.contact_edits[role] = edits
             for c, (part, edit) in enumerate(
@@ -242,15 +227,10 @@ class OrganisationFormWidget(QWidget):
         inner.addWidget(profile_card)
         inner.addWidget(contacts_card)
         inner.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setWidget(content)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(scroll, 1)
+        layout.addWidget(scroll_area(content, horizontal=False), 1)
         layout.addWidget(self.general_label)
         layout.addWidget(self.reason_label)
         layout.addLayout(button_row(self.save_button, self.active_button, self.delete_button))
@@ -368,26 +348,7 @@ class OrganisationFormWidget(QWidget):
             return
         self._saving = True
         self._update_buttons()
-        data = self.data()
-        if self.detail is None:
-            self.runner.run(
-                organisations.create,
-                data,
-                on_done=self._saved,
-                on_error=self._refused,
-                lane="db",
-                owner=self,
-            )
-        else:
-            self.runner.run(
-                organisations.update,
-                self.detail.id,
-                data,
-                on_done=self._saved,
-                on_error=self._refused,
-                lane="db",
-                owner=self,
-            )
+        self._create_or_update(organisations)
 
     def toggle_active(self) -> None:
         organisations = service(self.services, "organisations")
@@ -434,10 +395,6 @@ class OrganisationFormWidget(QWidget):
 
     # -- internals ---------------------------------------------------------------------------
 
-    def _changed(self, *_args: object) -> None:
-        self.general_label.setVisible(False)
-        self.validator.request()
-
     def _validate(self) -> list[FieldIssue]:
         organisations = service(self.services, "organisations")
         if organisations is None:
@@ -445,8 +402,8 @@ class OrganisationFormWidget(QWidget):
         return list(organisations.validate(self.data(), self.detail.id if self.detail else None))
 
     def _show_issues(self, issues: list[FieldIssue]) -> None:
-        self.issues = issues
-        show_field_issues(self.rows, issues, self.general_label)
+        super()._show_issues(issues)
+        # Then a hint under the OIN: a countdown while typing, or that it is a test OIN.
         oin = self.oin_edit.text().strip()
         if self.oin_edit.hasFocus() and oin.isdigit() and len(oin) < 20:
             # Still typing: count down instead of scolding.
@@ -458,13 +415,6 @@ class OrganisationFormWidget(QWidget):
                 self.tr("Test-OIN (00000099…): voor de simulator en preprod, niet voor productie."),
                 "muted",
             )
-        self._update_buttons()
-
-    def _update_buttons(self) -> None:
-        reason = describe_disabled(self.issues, self.tr("De organisatie"))
-        self.save_button.setEnabled(not self._saving and not reason)
-        self.save_button.setToolTip(reason)
-        self.reason_label.setText(self.tr("Bezig met opslaan…") if self._saving else reason)
 
     def _saved(self, detail: Any) -> None:
         self._saving = False
@@ -479,15 +429,6 @@ class OrganisationFormWidget(QWidget):
         self.load(None)
         self.changed.emit(self.tr("{name} is verwijderd.").format(name=name))
 
-    def _refused(self, exc: BaseException) -> None:
-        self._saving = False
-        issues = list(getattr(exc, "issues", []) or [])
-        if issues:
-            self._show_issues(issues)
-        self.general_label.setText(str(exc))
-        self.general_label.setVisible(True)
-        self._update_buttons()
-
 
 class OrganisationsPanel(QWidget):
     """The list of organisations beside the form."""
@@ -500,7 +441,7 @@ class OrganisationsPanel(QWidget):
         self.services = services
         self.runner = runner
         self.organisations: list[Any] = []
-        self.search_edit = _line(self.tr("Zoek organisatie"), self.tr("Zoek op naam of OIN"))
+        self.search_edit = line_edit(self.tr("Zoek organisatie"), self.tr("Zoek op naam of OIN"))
         self.search_edit.textChanged.connect(self._fill)
         self.list = QListWidget()
         self.list.setAccessibleName(self.tr("Organisaties"))
@@ -612,7 +553,7 @@ class OrganisationsPanel(QWidget):
 # --- connections ----------------------------------------------------------------------------
 
 
-class ConnectionDialog(QDialog):
+class ConnectionDialog(ServiceFormMixin, QDialog):
     """A new connection, or changes to one: owner, environment, endpoints, certificate, CPA,
     and the organisations it sends for as an intermediary."""
 
@@ -634,6 +575,8 @@ class ConnectionDialog(QDialog):
         self.cpa_document: bytes | None = None
         self.cpa_filename = ""
         self._saving = False
+        self.subject = self.tr("De koppeling")
+        self.saving_text = self.tr("Bezig met opslaan…")
         self.choose_cpa_path = self._ask_cpa_path
         self.setWindowTitle(
             self.tr("Koppeling wijzigen") if detail is not None else self.tr("Nieuwe koppeling")
@@ -641,24 +584,26 @@ class ConnectionDialog(QDialog):
         self.setAccessibleName(self.windowTitle())
         self.setModal(True)
 
-        self.name_edit = _line(
+        self.name_edit = line_edit(
             self.tr("Naam van de koppeling"), self.tr("bijvoorbeeld Productie"), 100
         )
-        self.owner_combo = _combo()
+        self.owner_combo = short_combo()
         self.owner_combo.setAccessibleName(self.tr("Eigenaar"))
         for o in organisations:
             self.owner_combo.addItem(f"{o.name}  ({o.oin})", o.id)
-        self.environment_combo = _combo()
+        self.environment_combo = short_combo()
         self.environment_combo.setAccessibleName(self.tr("Omgeving"))
         for env in Environment:
             self.environment_combo.addItem(env.label, env.value)
-        self.transport_combo = _combo()
+        self.transport_combo = short_combo()
         self.transport_combo.setAccessibleName(self.tr("Transport"))
         self.transport_combo.addItem(self.tr("Internet"), "internet")
         self.transport_combo.addItem(self.tr("Diginetwerk"), "diginetwerk")
-        self.endpoint_edit = _line(self.tr("ebMS-adres van Logius"), self.tr("staat ook in de CPA"))
-        self.wus_edit = _line(self.tr("WUS-adres"), "https://…")
-        self.certificate_combo = _combo()
+        self.endpoint_edit = line_edit(
+            self.tr("ebMS-adres van Logius"), self.tr("staat ook in de CPA")
+        )
+        self.wus_edit = line_edit(self.tr("WUS-adres"), "https://…")
+        self.certificate_combo = short_combo()
         self.certificate_combo.setAccessibleName(self.tr("Clientcertificaat"))
         self.certificate_combo.addItem(self.tr("(geen certificaat)"), None)
         for c in certificates:
@@ -696,20 +641,20 @@ class ConnectionDialog(QDialog):
             "CPA": FieldRowWidget(cpa_box),
             "Organisaties": FieldRowWidget(self.members_list),
         }
-        form = QFormLayout()
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        for key, text, buddy in (
-            ("Naam", self.tr("&Naam"), self.name_edit),
-            ("Eigenaar", self.tr("&Eigenaar (OIN = ebMS PartyId)"), self.owner_combo),
-            ("Omgeving", self.tr("O&mgeving"), self.environment_combo),
-            ("Transport", self.tr("&Transport"), self.transport_combo),
-            ("ebMS-adres", self.tr("e&bMS-adres"), self.endpoint_edit),
-            ("WUS-adres", self.tr("&WUS-adres"), self.wus_edit),
-            ("Certificaat", self.tr("&Certificaat"), self.certificate_combo),
-            ("CPA", self.tr("C&PA"), self.cpa_button),
-            ("Organisaties", self.tr("Verstuurt ook &voor"), self.members_list),
-        ):
-            _add_row(form, text, buddy, self.rows[key])
+        form = field_form(
+            self.rows,
+            (
+                ("Naam", self.tr("&Naam"), self.name_edit),
+                ("Eigenaar", self.tr("&Eigenaar (OIN = ebMS PartyId)"), self.owner_combo),
+                ("Omgeving", self.tr("O&mgeving"), self.environment_combo),
+                ("Transport", self.tr("&Transport"), self.transport_combo),
+                ("ebMS-adres", self.tr("e&bMS-adres"), self.endpoint_edit),
+                ("WUS-adres", self.tr("&WUS-adres"), self.wus_edit),
+                ("Certificaat", self.tr("&Certificaat"), self.certificate_combo),
+                ("CPA", self.tr("C&PA"), self.cpa_button),
+                ("Organisaties", self.tr("Verstuurt ook &voor"), self.members_list),
+            ),
+        )
         form.addRow("", self.active_check)
 
         self.general_label = notice_box("red")
@@ -726,13 +671,8 @@ class ConnectionDialog(QDialog):
 
         form_widget = QWidget()
         form_widget.setLayout(form)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setWidget(form_widget)
         layout = QVBoxLayout(self)
-        layout.addWidget(scroll, 1)
+        layout.addWidget(scroll_area(form_widget, horizontal=False), 1)
         layout.addWidget(self.general_label)
         layout.addWidget(self.reason_label)
         layout.addWidget(self.buttons)
@@ -840,26 +780,13 @@ class ConnectionDialog(QDialog):
             return
         self._saving = True
         self._update_buttons()
-        # A new item is created, an existing one updated; both through the db lane.
-        args = (self.data(),) if self.detail is None else (self.detail.id, self.data())
-        self.runner.run(
-            connections.create if self.detail is None else connections.update,
-            *args,
-            on_done=self._saved,
-            on_error=self._refused,
-            lane="db",
-            owner=self,
-        )
+        self._create_or_update(connections)
 
     def _ask_cpa_path(self) -> Path | None:
         name, _filter = QFileDialog.getOpenFileName(
             self, self.tr("CPA kiezen"), "", self.tr("CPA (*.xml *.cpa);;Alle bestanden (*)")
         )
         return Path(name) if name else None
-
-    def _changed(self, *_args: object) -> None:
-        self.general_label.setVisible(False)
-        self.validator.request()
 
     def _validate(self) -> list[FieldIssue]:
         connections = service(self.services, "connections")
@@ -868,30 +795,10 @@ class ConnectionDialog(QDialog):
         issues = list(connections.validate(self.data(), self.detail.id if self.detail else None))
         return issues
 
-    def _show_issues(self, issues: list[FieldIssue]) -> None:
-        self.issues = issues
-        show_field_issues(self.rows, issues, self.general_label)
-        self._update_buttons()
-
-    def _update_buttons(self) -> None:
-        reason = describe_disabled(self.issues, self.tr("De koppeling"))
-        self.save_button.setEnabled(not self._saving and not reason)
-        self.save_button.setToolTip(reason)
-        self.reason_label.setText(self.tr("Bezig met opslaan…") if self._saving else reason)
-
     def _saved(self, detail: Any) -> None:
         self._saving = False
         self.result_detail = detail
         self.accept()
-
-    def _refused(self, exc: BaseException) -> None:
-        self._saving = False
-        issues = list(getattr(exc, "issues", []) or [])
-        if issues:
-            self._show_issues(issues)
-        self.general_label.setText(str(exc))
-        self.general_label.setVisible(True)
-        self._update_buttons()
 
 
 class ConnectionsPanel(QWidget):
@@ -947,12 +854,7 @@ class ConnectionsPanel(QWidget):
 
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.table)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setWidget(detail_card)
-        splitter.addWidget(scroll)
+        splitter.addWidget(scroll_area(detail_card, horizontal=False))
         splitter.setSizes([300, 300])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 8, 0, 0)
@@ -986,11 +888,7 @@ class ConnectionsPanel(QWidget):
         return next((c for c in self.connections if c.id == cid), None)
 
     def select(self, connection_id: int) -> None:
-        for row in range(self.table.rowCount()):
-            item = self.table.item(row, 0)
-            if item is not None and item.data(Qt.ItemDataRole.UserRole) == connection_id:
-                self.table.selectRow(row)
-                return
+        select_row_with_id(self.table, connection_id)
 
     def open_dialog(self, detail: Any) -> ConnectionDialog | None:
         organisations = service(self.services, "organisations")
@@ -1082,11 +980,7 @@ class ConnectionsPanel(QWidget):
         return answer == QMessageBox.StandardButton.Yes
 
     def _current_id(self) -> int | None:
-        rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
-        if not rows:
-            return None
-        item = self.table.item(rows[0].row(), 0)
-        return int(item.data(Qt.ItemDataRole.UserRole)) if item is not None else None
+        return selected_row_id(self.table)
 
     def _loaded(self, items: list[Any], select_id: int | None) -> None:
         self.connections = items
@@ -1186,21 +1080,14 @@ class OrganisationsView(QWidget):
         super().__init__(parent)
         self.services = services
         self.runner = runner
-        self.setAccessibleName(self.tr("Organisaties"))
-        heading = theme.page_heading(self, self.tr("Organisaties"))
-        intro = muted(
-            QLabel(
-                self.tr(
-                    "De organisaties (afnemers) met hun OIN, de koppelingen met Logius per "
-                    "omgeving, en voor wie een koppeling als intermediair verstuurt."
-                )
-            )
+        layout = page_layout(
+            self,
+            self.tr("Organisaties"),
+            self.tr(
+                "De organisaties (afnemers) met hun OIN, de koppelingen met Logius per "
+                "omgeving, en voor wie een koppeling als intermediair verstuurt."
+            ),
         )
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(20, 16, 20, 12)
-        layout.setSpacing(8)
-        layout.addWidget(heading)
-        layout.addWidget(intro)
         self.available = service(services, "organisations") is not None
         if not self.available:
             self.empty = EmptyStateWidget(

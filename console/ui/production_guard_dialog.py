@@ -151,9 +151,9 @@ class ProductionGuardDialog(QDialog):
 
     def _refused(self, exc: BaseException) -> None:
         self._busy = False
+        self._changed()  # the buttons as the typed name allows; this hides the old message
         self.error_label.setText(str(exc))
         self.error_label.setVisible(True)
-        self._changed()
 
 
 def confirm_production(

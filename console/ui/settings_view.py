@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QMessageBox,
     QPushButton,
-    QScrollArea,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -51,7 +50,7 @@ from console.services.settings import (
 )
 from console.ui import theme
 from console.ui.empty_state_widget import EmptyStateWidget
-from console.ui.form_field import FieldRowWidget, muted, service
+from console.ui.form_field import FieldRowWidget, muted, scroll_area, service
 from console.ui.formatting import format_bytes
 from console.ui.status_badge import StatusBadgeLabel
 from console.ui.tasks import TaskRunner
@@ -671,10 +670,7 @@ class SettingsView(QWidget):
         self.about_card.open_logs_button.clicked.connect(lambda: self._open("logs_dir"))
         body.addWidget(self.about_card)
         body.addStretch(1)
-        self.scroll_area = QScrollArea()
-        self.scroll_area.setWidgetResizable(True)
-        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll_area.setWidget(content)
+        self.scroll_area = scroll_area(content)
         layout.addWidget(self.scroll_area, 1)
 
     def _service(self) -> Any:

@@ -33,3 +33,23 @@ def badge_cell(text: str, data: object = None, tone: str | None = None) -> QTabl
     if tone is not None:
         item.setData(LetterRole.STATUS_TONE, tone)
     return item
+
+
+def selected_row_id(table: QTableWidget) -> int | None:
+    """The id (UserRole of the first cell) of the selected row, or None."""
+    model = table.selectionModel()
+    rows = model.selectedRows() if model is not None else []
+    if not rows:
+        return None
+    item = table.item(rows[0].row(), 0)
+    return int(item.data(Qt.ItemDataRole.UserRole)) if item is not None else None
+
+
+def select_row_with_id(table: QTableWidget, wanted: int) -> bool:
+    """Select the row whose first cell holds *wanted*; False when no row does."""
+    for row in range(table.rowCount()):
+        item = table.item(row, 0)
+        if item is not None and item.data(Qt.ItemDataRole.UserRole) == wanted:
+            table.selectRow(row)
+            return True
+    return False

@@ -89,6 +89,30 @@ def test_the_dialog_only_confirms_the_exact_name(
     assert dialog.confirmed and stub.target().confirmed
 
 
+def test_a_refused_confirmation_shows_why_and_can_be_tried_again(
+    qtbot: QtBot, config: ConfigServices, task_runner: TaskRunner
+) -> None:
+    """The service may still refuse a name that looks right here (the organisation was
+    renamed in the meantime): the dialog says why and stays usable."""
+    from console.services.production_guard import ConfirmationRefused
+
+    stub = ProductionGuardStub(_target(config))
+
+    def refuse(organisation_id: int, typed: str) -> GuardTarget:
+        raise ConfirmationRefused("De organisatie heet intussen anders.")
+
+    stub.confirm = refuse  # type: ignore[method-assign]
+    services = replace(config, production_guard=stub)  # type: ignore[arg-type]
+    dialog = ProductionGuardDialog(services, task_runner, stub.target(), what="1 testbericht")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.keyClicks(dialog.name_edit, stub.target().organisation_name)
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.error_label.isVisible())
+    assert dialog.error_label.text() == "De organisatie heet intussen anders."
+    assert dialog.ok_button.isEnabled() and not dialog.confirmed and dialog.isVisible()
+
+
 def test_confirm_production_asks_only_when_needed(
     qtbot: QtBot, config: ConfigServices, task_runner: TaskRunner
 ) -> None:
