@@ -23,4 +23,5 @@ MODULES = (
     "console.commands.config",  # issue 5: config export|import, audit list|export
     "console.commands.onboarding",  # the Aansluiten page: onboarding status|answer|tick|report
     "console.commands.settings",  # settings list|set|reset (the Instellingen page)
+    "console.commands.self_test",  # self-test: check an installation (packaging/)
 )

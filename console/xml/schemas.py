@@ -16,6 +16,7 @@ Compiled schemas are cached. Validation returns problems as data (:class:`Schema
 from __future__ import annotations
 
 import functools
+import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -182,14 +183,24 @@ class SchemaRegistry:
         return not self.validate(doc, schema)
 
 
-def _locate_schema_dir() -> Path:
+def _schema_dir_candidates() -> list[Path]:
+    """Where ``schemas/`` may be: the frozen build's bundle, the source tree, the package."""
     package_dir = Path(console.__file__).resolve().parent
-    for candidate in (package_dir.parent / "schemas", package_dir / "schemas"):
+    candidates = [package_dir.parent / "schemas", package_dir / "schemas"]
+    bundle = getattr(sys, "_MEIPASS", None)
+    if getattr(sys, "frozen", False) and bundle:
+        # packaging/berichtenbox-console.spec puts schemas/ at the top of the bundle.
+        candidates.insert(0, Path(bundle) / "schemas")
+    return list(dict.fromkeys(candidates))
+
+
+def _locate_schema_dir() -> Path:
+    candidates = _schema_dir_candidates()
+    for candidate in candidates:
         if candidate.is_dir():
             return candidate
     raise SchemaLoadError(
-        f"De schemamap is niet gevonden (gezocht in {package_dir.parent / 'schemas'} en "
-        f"{package_dir / 'schemas'})."
+        f"De schemamap is niet gevonden (gezocht in {', '.join(str(c) for c in candidates)})."
     )
 
 
