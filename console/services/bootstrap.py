@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -417,7 +418,9 @@ def _prepare_simulator_connection(
         conn = s.get(m.Connection, conn_id)
         assert conn is not None
         owner = conn.owner
-        key_ref = conn.client_key_ref or f"connection-{conn.id}-client-key"
+        # Unique per workspace: every data folder on this PC shares the OS keyring, and each
+        # has a connection 1 (a plain "connection-1-client-key" was overwritten by the next one).
+        key_ref = conn.client_key_ref or f"connection-{conn.id}-client-key-{uuid.uuid4().hex}"
         key_available = secrets.get(key_ref) is not None
         pki = LocalPki.ensure(
             paths.pki_dir,

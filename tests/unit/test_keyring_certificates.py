@@ -232,3 +232,38 @@ def test_a_keyring_that_refuses_to_store_stops_the_import_cleanly(tmp_path: Path
         assert service.certificates() == []
     finally:
         db.dispose()
+
+
+def test_two_data_folders_on_one_pc_keep_their_own_demo_key(
+    memory_keyring: MemoryKeyring, tmp_path: Path
+) -> None:
+    """Every data folder has a connection 1, and they share the OS keyring: the second must
+    not overwrite the first one's simulator key (its certificate would no longer match)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.x509 import load_pem_x509_certificate
+
+    from console.db import models as m
+
+    def key_matches_certificate(folder: Path) -> bool:
+        services = open_workspace(AppPaths(folder), start_engine=False)
+        try:
+            conn_id = services.workspace.status().connection_id
+            with services.db.session() as s:
+                conn = s.get_one(m.Connection, conn_id)
+                ref, chain = conn.client_key_ref, conn.client_cert_pem
+            assert ref is not None and chain is not None
+            secret = services.secrets.get(ref)
+            assert secret is not None
+            key = serialization.load_pem_private_key(secret.encode(), password=None)
+            cert = load_pem_x509_certificate(chain.encode())
+            raw = serialization.PublicFormat.SubjectPublicKeyInfo
+            pem = serialization.Encoding.PEM
+            return bool(
+                key.public_key().public_bytes(pem, raw) == cert.public_key().public_bytes(pem, raw)
+            )
+        finally:
+            services.close()
+
+    assert key_matches_certificate(tmp_path / "eerste")
+    assert key_matches_certificate(tmp_path / "tweede")
+    assert key_matches_certificate(tmp_path / "eerste")  # still its own key
