@@ -36,6 +36,16 @@ def run_gui(args: argparse.Namespace) -> int:
     except ServiceError as exc:
         QMessageBox.critical(None, "Berichtenbox console", str(exc))
         return 1
+    except Exception as exc:  # anything else: still a Dutch message, and the log has the rest
+        log.exception("De werkmap kon niet worden geopend")
+        QMessageBox.critical(
+            None,
+            "Berichtenbox console",
+            "De console kon niet starten: de werkmap kon niet worden geopend "
+            f"({type(exc).__name__}).\n\nDe details staan in het logbestand in "
+            f"{paths.logs_dir}. Stuur dat mee als u hulp vraagt.",
+        )
+        return 1
 
     from console.ui.main_window import MainWindow
 
