@@ -38,6 +38,10 @@ SQLITE_FILENAME = "console.sqlite3"
 BUSY_TIMEOUT_MS = 10_000
 WRITE_GATE_TIMEOUT_S = 30.0  # a writer of this process waits this long for another one
 _IMMEDIATE = "sqlite_begin_immediate"
+# PostgreSQL advisory locks: held while migrating, and by the units of work that SQLite
+# would start with BEGIN IMMEDIATE (see _begin_immediate).
+_MIGRATION_LOCK = 0x62622D636F6E73  # "bb-cons"
+_WRITE_LOCK = 0x62622D77726974  # "bb-writ"
 
 
 class DatabaseError(Exception):
@@ -84,8 +88,15 @@ def _begin_immediate(
 ) -> None:
     # On SQLite, take the write lock at the start (waiting up to the busy timeout) for units of
     # work that read and then write; otherwise a concurrent writer could slip in between.
-    if session.info.get(_IMMEDIATE) and connection.dialect.name == "sqlite":
+    # PostgreSQL lets writers run side by side, so there these units of work take one
+    # transaction-level advisory lock (released at commit or rollback) and exclude each other
+    # as they do on SQLite. Rows another writer changes meanwhile need SELECT ... FOR UPDATE.
+    if not session.info.get(_IMMEDIATE):
+        return
+    if connection.dialect.name == "sqlite":
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+    elif connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_WRITE_LOCK})")
 
 
 class Database:
@@ -117,8 +128,10 @@ class Database:
         """A new session; use it as ``with db.session() as session:`` (commits on success).
 
         ``immediate=True`` makes each transaction of the session start with
-        ``BEGIN IMMEDIATE`` on SQLite, so a read-then-write (claiming work, read-modify-write
-        of a counter) cannot interleave with another writer. Keep such sessions short.
+        ``BEGIN IMMEDIATE`` on SQLite (on PostgreSQL: with an advisory lock that such sessions
+        share), so a read-then-write (claiming work, read-modify-write of a counter) cannot
+        interleave with another such writer. Keep such sessions short, and never open one
+        inside another.
         """
         session = self._sessions()
         if immediate:
@@ -337,6 +350,10 @@ def _run_migrations(db: Database, script_location: Path) -> None:
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
             # One real transaction for the whole upgrade, holding the write lock throughout.
             connection.exec_driver_sql("BEGIN IMMEDIATE")
+        elif connection.dialect.name == "postgresql":
+            # Several workstations may start on the same server at once: one migrates, the
+            # others wait here until it commits, and Alembic then finds the schema at head.
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")
         try:
             command.upgrade(_alembic_config(script_location, connection), "head")
             if sqlite:

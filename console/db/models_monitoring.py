@@ -33,7 +33,9 @@ from console.db.models import Base, Letter, _str_enum, utc_now
 class nocase(FunctionElement[str]):
     """A text column compared without regard to (ASCII) case, in a way an index can serve.
 
-    SQLite: ``col COLLATE "NOCASE"`` (the index is built on that expression); other
+    SQLite: ``col COLLATE "NOCASE"`` (the index is built on that expression); PostgreSQL:
+    ``lower(col COLLATE "C")``, the same ASCII case folding and byte order as SQLite whatever
+    the database's collation (a prefix range is only a prefix search in byte order); other
     databases: ``lower(col)``. Compare it with a lower-cased value.
     """
 
@@ -45,6 +47,11 @@ class nocase(FunctionElement[str]):
 @compiles(nocase)
 def _nocase_default(element: nocase, compiler: SQLCompiler, **kw: Any) -> str:
     return f"lower({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(nocase, "postgresql")
+def _nocase_postgresql(element: nocase, compiler: SQLCompiler, **kw: Any) -> str:
+    return f'lower({compiler.process(element.clauses, **kw)} COLLATE "C")'
 
 
 @compiles(nocase, "sqlite")

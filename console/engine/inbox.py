@@ -24,7 +24,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from console.db import models as m
@@ -40,6 +40,7 @@ from console.digikoppeling.ebms.model import (
     STATUS_NOT_RECOGNIZED,
     STATUS_PROCESSED,
     STATUS_RECEIVED,
+    EbmsError,
     EbmsMessage,
 )
 from console.digikoppeling.ebms.validation import InboundVerdict, check_inbound
@@ -52,6 +53,9 @@ log = logging.getLogger(__name__)
 
 MIN_KEEP = timedelta(days=1)
 _TEXT = "text/plain; charset=utf-8"
+# SQLSTATE string_data_right_truncation: a value longer than its VARCHAR column (PostgreSQL).
+VALUE_TOO_LONG = "22001"
+MAX_ID_CHARS = 255  # ebms_messages.message_id, conversation_id, ref_to_message_id
 
 
 class Inbox:
@@ -105,6 +109,34 @@ class Inbox:
 
     # --- the endpoint ---
     def handle(
+        self, content_type: str, body: bytes, peer_oin: str | None
+    ) -> tuple[int, str, bytes]:
+        try:
+            return self._handle(content_type, body, peer_oin)
+        except DBAPIError as exc:
+            if getattr(exc.orig, "sqlstate", None) != VALUE_TOO_LONG:
+                raise
+            return self._refuse_too_long(content_type, body, peer_oin)
+
+    def _refuse_too_long(
+        self, content_type: str, body: bytes, peer_oin: str | None
+    ) -> tuple[int, str, bytes]:
+        """A value in the message does not fit its column (PostgreSQL enforces the lengths;
+        SQLite does not): refused as a whole, nothing of it stored, the sender told why."""
+        verdict = self.check(content_type, body, peer_oin)
+        detail = (
+            "Een waarde in dit bericht is langer dan de console kan bewaren (bijvoorbeeld een "
+            f"MessageId of ConversationId van meer dan {MAX_ID_CHARS} tekens). Het bericht is "
+            "niet verwerkt."
+        )
+        log.warning("Inkomend ebMS-bericht geweigerd: %s", detail)
+        if not verdict.may_reply or verdict.header is None:
+            return 400, _TEXT, detail.encode()
+        errors = [*verdict.errors, EbmsError(EbmsErrorCode.NOT_SUPPORTED, description=detail)]
+        ct, out = package(message_error_for(verdict.header, errors))
+        return 200, ct, out
+
+    def _handle(
         self, content_type: str, body: bytes, peer_oin: str | None
     ) -> tuple[int, str, bytes]:
         verdict = self.check(content_type, body, peer_oin)

@@ -348,9 +348,12 @@ class Sender:
         outcome, error, signal = classify_reply(status, reply, error)
 
         # immediate: the write lock from the first read, so that an acknowledgment recorded by
-        # the inbound endpoint in the meantime is seen here and never overwritten.
+        # the inbound endpoint in the meantime is seen here and never overwritten. PostgreSQL
+        # has no such lock: there the row is locked (FOR UPDATE; SQLite ignores it).
         with self._db.session(immediate=True) as s:
-            msg = s.get(m.EbmsMessage, c.id, options=[lazyload(m.EbmsMessage.body)])
+            msg = s.get(
+                m.EbmsMessage, c.id, options=[lazyload(m.EbmsMessage.body)], with_for_update=True
+            )
             assert msg is not None
             attempt = s.get(m.DeliveryAttempt, c.attempt_id) if c.attempt_id else None
             if attempt is None:

@@ -58,9 +58,14 @@ def upgrade() -> None:
         ["berichttype", "organisation_id", "created_at"],
     )
     # Case-insensitive search on text: SQLite collates, other databases index lower().
-    sqlite = op.get_bind().dialect.name == "sqlite"
+    # PostgreSQL lower-cases and compares in byte order ("C"), as SQLite's NOCASE does, so a
+    # prefix search finds the same letters whatever the database's collation.
+    dialect = op.get_bind().dialect.name
     for column in ("referentie", "onderwerp"):
-        expression = f'{column} COLLATE "NOCASE"' if sqlite else f"lower({column})"
+        expression = {
+            "sqlite": f'{column} COLLATE "NOCASE"',
+            "postgresql": f'lower({column} COLLATE "C")',
+        }.get(dialect, f"lower({column})")
         op.create_index(f"ix_letters_{column}_nocase", "letters", [sa.text(expression)])
 
 

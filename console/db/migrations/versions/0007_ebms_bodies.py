@@ -44,9 +44,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # An empty blob: SQLite's x'' is a bit string on PostgreSQL.
+    empty = "x''" if op.get_bind().dialect.name == "sqlite" else "''::bytea"
     op.add_column(
         "ebms_messages",
-        sa.Column("raw", sa.LargeBinary(), nullable=False, server_default=sa.text("x''")),
+        sa.Column("raw", sa.LargeBinary(), nullable=False, server_default=sa.text(empty)),
     )
     op.execute(
         "UPDATE ebms_messages SET raw = (SELECT b.raw FROM ebms_message_bodies b "

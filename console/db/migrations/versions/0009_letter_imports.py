@@ -33,7 +33,7 @@ def upgrade() -> None:
         sa.Column("fingerprint", sa.String(length=12), nullable=False),
         sa.Column("tag", sa.String(length=100), nullable=False),
         sa.Column("file_name", sa.String(length=255), nullable=False),
-        sa.Column("imported_at", sa.DateTime(), nullable=False),
+        sa.Column("imported_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("imported_by", sa.String(length=100), nullable=False),
         sa.Column("letters", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_letter_imports"),
