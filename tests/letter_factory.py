@@ -36,6 +36,11 @@ class Workspace:
 def workspace_db(tmp_path: Path) -> Workspace:
     db = open_database(database_url_for(tmp_path / "data"))
     upgrade(db, backup_dir=tmp_path / "backups")
+    return letters_workspace(db)
+
+
+def letters_workspace(db: Database) -> Workspace:
+    """The demo workspace on *db* (migrated) plus a second organisation with its berichttype."""
     connection_id = create_demo_workspace(db)
     with db.session() as s:
         conn = s.get(m.Connection, connection_id)

@@ -13,12 +13,11 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import NullPool
 
-from console.db import models as m
 from console.db.database import Database, upgrade
 from console.secrets.store import MemoryStore
 from console.services.bootstrap import ConsoleServices, open_workspace
-from console.services.demo import create_demo_workspace
 from console.settings import resolve_paths
+from tests import letter_factory
 from tests.integration.conftest import FAST
 from tests.letter_factory import Workspace
 
@@ -79,21 +78,4 @@ def open_pg_workspace(data_dir: Path, url: str) -> ConsoleServices:
 def letters_workspace(db: Database) -> Workspace:
     """What ``tests.letter_factory.workspace_db`` builds on SQLite, on *db* (for ``add_letter``)."""
     upgrade(db, backup_dir=None)
-    connection_id = create_demo_workspace(db)
-    with db.session() as s:
-        conn = s.get(m.Connection, connection_id)
-        assert conn is not None
-        second = m.Organisation(name="Waterschap Proef", oin="00000099876543210000")
-        s.add(second)
-        s.flush()
-        conn.organisations.append(second)
-        s.add(
-            m.BerichtType(
-                organisation_id=second.id,
-                code="WSBEL",
-                name="Waterschapsbelasting",
-                status_simulator=m.BerichtTypeStatus.ACTIEF,
-            )
-        )
-        s.commit()
-        return Workspace(db, conn.owner_organisation_id, second.id, connection_id)
+    return letter_factory.letters_workspace(db)

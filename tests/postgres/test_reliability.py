@@ -26,6 +26,9 @@ from console.engine.sender import INTERRUPTED, Claimed, Sender
 from console.services.bootstrap import ConsoleServices, register_with_simulator
 from console.services.demo import LOGIUS_OIN
 from tests.integration.conftest import submit, wait_for
+from tests.integration.test_ebms_reliability import (
+    test_a_worker_that_loses_the_claim_race_takes_the_next_message as sqlite_claim_race,
+)
 from tests.postgres.support import require_server
 
 require_server()
@@ -146,33 +149,7 @@ def test_a_worker_that_loses_the_claim_race_takes_the_next_message(
 ) -> None:
     """The SQLite test of the same name, on PostgreSQL: between one worker's read and its
     claim another worker claims the first message; the first must take the next one."""
-    ws = pg_workspace
-    runner = _paused_runner(ws)
-    _queue_batches(ws, runner, 2)
-    now = datetime.now(UTC)
-    rival: list[list[Claimed]] = []
-    raced = threading.Event()
-    exhausted = Sender._exhausted
-
-    def race(msg: m.EbmsMessage, retries: int, at: datetime) -> bool:
-        if not raced.is_set():
-            raced.set()
-            worker = threading.Thread(target=lambda: rival.append(runner.sender._claim(now)))
-            worker.start()
-            worker.join()
-        return exhausted(msg, retries, at)
-
-    monkeypatch.setattr(Sender, "_exhausted", staticmethod(race))
-    claimed = runner.sender._claim(now)
-    monkeypatch.undo()
-    assert len(rival) == 1 and len(rival[0]) == 1 and len(claimed) == 1
-    assert claimed[0].id != rival[0][0].id
-    with ws.db.session() as s:
-        sending = s.scalars(
-            select(m.EbmsMessage.id).where(m.EbmsMessage.status == m.EbmsStatus.SENDING)
-        ).all()
-    assert sorted(sending) == sorted([claimed[0].id, rival[0][0].id])
-    runner.resume()
+    sqlite_claim_race(pg_workspace, monkeypatch)
 
 
 def test_an_attempt_cut_off_by_a_crash_is_kept_as_interrupted(
