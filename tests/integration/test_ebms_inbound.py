@@ -44,7 +44,8 @@ def _client(ws: ConsoleServices, oin: str | None) -> httpx.Client:
     )
 
 
-def _result(cpa_id: str = DEMO_CPA_ID) -> EbmsMessage:
+def _result(cpa_id: str = DEMO_CPA_ID, **ids: str) -> EbmsMessage:
+    """A result from Logius; *ids* (message_id, conversation_id, ...) as env.user_message."""
     return env.user_message(
         cpa_id,
         Party(LOGIUS_OIN, "SP"),
@@ -53,6 +54,7 @@ def _result(cpa_id: str = DEMO_CPA_ID) -> EbmsMessage:
         None,
         "GLOBE-R-BV-Result",
         [Payload("r@logius", "text/xml", b"<Resultaat/>")],
+        **ids,  # type: ignore[arg-type]
     )
 
 

@@ -7,28 +7,13 @@ that says so (and leave nothing half stored), and the endpoint must go on workin
 
 from __future__ import annotations
 
-from console.digikoppeling.ebms import envelope as env
 from console.digikoppeling.ebms.mime import package, parse_http
-from console.digikoppeling.ebms.model import EbmsMessage, Party, Payload
 from console.services.bootstrap import ConsoleServices
-from console.services.demo import BB_SERVICE, DEMO_CPA_ID, DEMO_OIN, LOGIUS_OIN
-from tests.integration.test_ebms_inbound import _post, _stored
+from console.services.demo import LOGIUS_OIN
+from tests.integration.test_ebms_inbound import _post, _result, _stored
 from tests.postgres.support import require_server
 
 require_server()
-
-
-def _result(cpa_id: str = DEMO_CPA_ID, **ids: str) -> EbmsMessage:
-    return env.user_message(
-        cpa_id,
-        Party(LOGIUS_OIN, "SP"),
-        Party(DEMO_OIN, "SR"),
-        BB_SERVICE,
-        None,
-        "GLOBE-R-BV-Result",
-        [Payload("r@logius", "text/xml", b"<Resultaat/>")],
-        **ids,  # type: ignore[arg-type]
-    )
 
 
 def test_a_message_id_too_long_to_store_gets_a_message_error(
