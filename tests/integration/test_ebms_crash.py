@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -34,7 +35,7 @@ from console.secrets.local_pki import LocalPki, issue_client_cert
 from console.secrets.store import MemoryStore
 from console.services.bootstrap import open_workspace, register_with_simulator
 from console.services.cpa import CpaService
-from console.services.demo import DEMO_OIN, LOGIUS_OIN, demo_cpa_document
+from console.services.demo import DEMO_CONNECTION, DEMO_OIN, LOGIUS_OIN, demo_cpa_document
 from console.services.letters import LetterService
 from console.services.workspace import WorkspaceService
 from console.settings import resolve_paths
@@ -110,13 +111,23 @@ class Engine:
                 self.proc.kill()
 
 
-@pytest.fixture
-def scene(tmp_path: Path) -> Iterator[tuple[Path, Database, SimulatorServer, Engine]]:
+Scene = tuple[Path, Database, SimulatorServer, Engine]
+
+
+@contextmanager
+def crash_scene(
+    tmp_path: Path,
+    database_url: str | None = None,
+    adapt_engine: Callable[[Engine], None] | None = None,
+) -> Iterator[Scene]:
+    """The demo workspace (in SQLite, or at *database_url*), a slow simulator, and the engine
+    process to kill; *adapt_engine* may change the engine's command line."""
     data = tmp_path / "data"
+    paths = resolve_paths(data, database_url=database_url)
     secrets = MemoryStore()
     # The demo workspace (organisation, connection, generated CPA, local test PKI).
-    open_workspace(resolve_paths(data), start_engine=False, secrets=secrets).close()
-    db = open_database(resolve_paths(data).db_url)
+    open_workspace(paths, start_engine=False, secrets=secrets).close()
+    db = open_database(paths.db_url)
     # Synchronous acknowledgments (mshSignalsOnly): the acknowledgment of the batch travels
     # only in the HTTP response the kill cuts off, so the engine must resend to get it.
     CpaService(db).import_bytes(
@@ -129,7 +140,8 @@ def scene(tmp_path: Path) -> Iterator[tuple[Path, Database, SimulatorServer, Eng
         "sync.xml",
     )
     with db.session() as s:
-        conn = s.scalar(select(m.Connection))
+        # By name: PostgreSQL returns rows in no particular order without ORDER BY.
+        conn = s.scalar(select(m.Connection).where(m.Connection.name == DEMO_CONNECTION))
         assert conn is not None and conn.client_key_ref
         key_ref, conn_id = conn.client_key_ref, conn.id
     key = secrets.get(key_ref)
@@ -138,7 +150,6 @@ def scene(tmp_path: Path) -> Iterator[tuple[Path, Database, SimulatorServer, Eng
     key_file.write_text(key, encoding="ascii")
     key_file.chmod(0o600)
 
-    paths = resolve_paths(data)
     pki = LocalPki.ensure(
         paths.pki_dir,
         client_oin=DEMO_OIN,
@@ -171,12 +182,20 @@ def scene(tmp_path: Path) -> Iterator[tuple[Path, Database, SimulatorServer, Eng
         key_ref,
         lambda url: register_with_simulator(db, simulator, conn_id, push_url=url),
     )
+    if adapt_engine is not None:
+        adapt_engine(engine)
     try:
         yield data, db, simulator, engine
     finally:
         engine.stop()
         simulator.stop()
         db.dispose()
+
+
+@pytest.fixture
+def scene(tmp_path: Path) -> Iterator[Scene]:
+    with crash_scene(tmp_path) as made:
+        yield made
 
 
 @pytest.mark.slow
