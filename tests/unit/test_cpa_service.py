@@ -78,9 +78,12 @@ def test_import_applies_the_cpa_to_its_connection(db: Database, demo: int) -> No
 def test_every_import_is_kept_and_the_old_one_marked_replaced(db: Database, demo: int) -> None:
     service = CpaService(db)
     first = service.import_bytes(_doc(), "v1.xml")
-    second = service.import_bytes(_doc(sync_reply_mode="mshSignalsOnly"), "v2.xml")
+    # One document, imported twice: the demo CPA's validity starts at "now", so building it
+    # again a second later would give other bytes (this test failed once in CI that way).
+    v2 = _doc(sync_reply_mode="mshSignalsOnly")
+    second = service.import_bytes(v2, "v2.xml")
     assert first.details.id != second.details.id
-    again = service.import_bytes(_doc(sync_reply_mode="mshSignalsOnly"), "v2-kopie.xml")
+    again = service.import_bytes(v2, "v2-kopie.xml")
     assert again.already_known and again.details.id == second.details.id
     rows = service.summaries()
     assert [r.id for r in rows] == [second.details.id, first.details.id]  # newest first
