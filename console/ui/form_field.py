@@ -197,8 +197,11 @@ def card(title: str, text: str = "") -> tuple[QFrame, QVBoxLayout]:
     return frame, layout
 
 
-def card_with_heading(title: str, text: str = "") -> tuple[QFrame, QVBoxLayout, QLabel]:
-    frame = QFrame()
+def card_with_heading(
+    title: str, text: str = "", frame: QFrame | None = None
+) -> tuple[QFrame, QVBoxLayout, QLabel]:
+    """A white card (a new frame, or *frame* made into one) with a heading and explanation."""
+    frame = frame if frame is not None else QFrame()
     frame.setObjectName("card")
     layout = QVBoxLayout(frame)
     layout.setContentsMargins(16, 12, 16, 14)

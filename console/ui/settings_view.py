@@ -50,7 +50,13 @@ from console.services.settings import (
 )
 from console.ui import theme
 from console.ui.empty_state_widget import EmptyStateWidget
-from console.ui.form_field import FieldRowWidget, muted, scroll_area, service
+from console.ui.form_field import (
+    FieldRowWidget,
+    card_with_heading,
+    muted,
+    scroll_area,
+    service,
+)
 from console.ui.formatting import format_bytes
 from console.ui.status_badge import StatusBadgeLabel
 from console.ui.tasks import TaskRunner
@@ -73,15 +79,7 @@ def _editable_text(d: SettingDefinition, value: Any) -> str:
 
 def _card_layout(frame: QFrame, title: str, text: str) -> tuple[QVBoxLayout, QLabel]:
     """Make *frame* a white card (as ``form_field.card``) with a heading and explanation."""
-    frame.setObjectName("card")
-    layout = QVBoxLayout(frame)
-    layout.setContentsMargins(16, 12, 16, 14)
-    layout.setSpacing(8)
-    heading = QLabel(title)
-    heading.setFont(theme.heading_font(heading.font(), scale=1.1))
-    layout.addWidget(heading)
-    if text:
-        layout.addWidget(muted(QLabel(text)))
+    _frame, layout, heading = card_with_heading(title, text, frame)
     return layout, heading
 
 
