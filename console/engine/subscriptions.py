@@ -59,6 +59,7 @@ _SUBSCRIBED = AbonnementStatus.SUBSCRIBED.value
 KEY_REQUEST_ACTION = "abs.aanvraag_actie"
 KEY_KEEP_DAYS = "abs.bewaar_dagen"
 DEFAULT_KEEP_DAYS = 90
+MIN_KEEP_DAYS, MAX_KEEP_DAYS = 7, 3650
 _IN_CHUNK = 500
 _PRUNE_CHUNK = 50_000  # BSN rows per transaction: the engine's writers wait at most that long
 
@@ -249,12 +250,12 @@ class PruneOutcome:
 
 
 def keep_days(settings: Mapping[str, Any]) -> int:
-    """``abs.bewaar_dagen``: days an outdated snapshot keeps its BSN rows (7 to 3650)."""
+    """``abs.bewaar_dagen``: days an outdated snapshot keeps its BSN rows (clamped)."""
     try:
         value = int(settings.get(KEY_KEEP_DAYS, DEFAULT_KEEP_DAYS))
     except (TypeError, ValueError):
         return DEFAULT_KEEP_DAYS
-    return min(max(value, 7), 3650)
+    return min(max(value, MIN_KEEP_DAYS), MAX_KEEP_DAYS)
 
 
 def prune_snapshots(

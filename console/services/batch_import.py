@@ -41,7 +41,12 @@ from console.domain.letter import FieldIssue, LetterDraft
 from console.services.dto import LetterQuery
 from console.services.errors import ServiceError
 from console.services.letters import IMPORT_TAG_PREFIX, NewLetter, queue_letters
-from console.services.preflight import LetterFileError, PreflightService, read_letters_file
+from console.services.preflight import (
+    LETTER_COLUMNS,
+    LetterFileError,
+    PreflightService,
+    read_letters_file,
+)
 from console.services.privacy import current_user
 from console.services.production_guard import ProductionGuardService
 from console.services.workspace import WorkspaceService
@@ -50,16 +55,7 @@ FINGERPRINT_CHARS = 12
 NAME_CHARS = 60  # of the file name in the tag (created_by holds 100 characters)
 REASON_COLUMN = "reden"
 FIELD_FILE = "Bestand"
-TEMPLATE_COLUMNS = (
-    "bsn",
-    "berichttype",
-    "onderwerp",
-    "berichttekst",
-    "referentie",
-    "publicatiedatum",
-    "bijlage",
-    "omschrijving",
-)
+TEMPLATE_COLUMNS = LETTER_COLUMNS  # the template's header row
 
 SendChecks = Callable[[int, int], list[FieldIssue]]
 

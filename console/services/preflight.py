@@ -41,7 +41,8 @@ from console.services.errors import ServiceError
 from console.services.workspace import WorkspaceService
 
 MAX_FILE_BYTES = 500 * 1024 * 1024
-_COLUMNS = (
+# The columns of a letters file (CSV/Excel), in the order of the import template.
+LETTER_COLUMNS = (
     "bsn",
     "berichttype",
     "onderwerp",
@@ -161,7 +162,7 @@ def read_letters_file(path: Path) -> list[FileLetter]:
         fields = {(f or "").strip().lower() for f in reader.fieldnames or []}
         if "bsn" not in fields or "onderwerp" not in fields:
             raise LetterFileError(
-                f"{path.name}: de kopregel mist bsn of onderwerp. Kolommen: {', '.join(_COLUMNS)}."
+                f"{path.name}: de kopregel mist bsn of onderwerp. Kolommen: {', '.join(LETTER_COLUMNS)}."
             )
         records = [
             (f"regel {n}", {(k or "").strip().lower(): v for k, v in row.items()})

@@ -48,6 +48,8 @@ from console.engine.subscriptions import (
     KEY_ANSWER_ACTION,
     KEY_KEEP_DAYS,
     KEY_REQUEST_ACTION,
+    MAX_KEEP_DAYS,
+    MIN_KEEP_DAYS,
     answer_action,
 )
 from console.secrets.store import SecretStore
@@ -444,8 +446,8 @@ DEFINITIONS: tuple[SettingDefinition, ...] = (
         "staan; de controle vooraf gebruikt altijd het nieuwste overzicht.",
         Kind.INT,
         DEFAULT_KEEP_DAYS,
-        7,
-        3650,
+        MIN_KEEP_DAYS,
+        MAX_KEEP_DAYS,
         "dagen",
         takes_effect="Geldt na het volgende antwoord van de AbonnementService.",
     ),

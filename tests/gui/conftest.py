@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QSettings, qInstallMessageHandler
+from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl, qInstallMessageHandler
+from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QApplication
 
 from console.domain.letter import LetterDraft
@@ -179,3 +180,29 @@ def engine_calls(services: Any, monkeypatch: pytest.MonkeyPatch) -> CallRecorder
     recorder = CallRecorder(services.engine)
     monkeypatch.setattr(services, "engine", recorder)
     return recorder
+
+
+@pytest.fixture
+def live(tmp_path: Path) -> Iterator[Any]:
+    """The real console (engine, inbound endpoint, simulator) on a temporary data dir."""
+    from tests.integration.conftest import open_test_workspace
+
+    services = open_test_workspace(tmp_path / "data")
+    try:
+        yield services
+    finally:
+        services.close()
+
+
+def drop(widget: Any, path: Path) -> None:
+    """Drop *path* on *widget* as the file manager would (a copy action with one URL)."""
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    event = QDropEvent(
+        QPointF(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    widget.dropEvent(event)

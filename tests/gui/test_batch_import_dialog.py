@@ -7,8 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
-from PySide6.QtGui import QDropEvent
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from console.secrets.store import MemoryStore
@@ -18,6 +17,7 @@ from console.settings import resolve_paths
 from console.ui.batch_import_dialog import BatchImportDialog
 from console.ui.main_window import MainWindow
 from console.ui.tasks import TaskRunner
+from tests.gui.conftest import drop
 from tests.unit.test_batch_import import HEADER, mixed_file
 
 
@@ -39,19 +39,6 @@ def make_window(qtbot: QtBot, live: ConsoleServices, task_runner: TaskRunner) ->
     window.show()
     qtbot.waitUntil(lambda: window.workspace_status is not None)
     return window
-
-
-def drop(widget: object, path: Path) -> None:
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(path))])
-    event = QDropEvent(
-        QPointF(10, 10),
-        Qt.DropAction.CopyAction,
-        mime,
-        Qt.MouseButton.LeftButton,
-        Qt.KeyboardModifier.NoModifier,
-    )
-    widget.dropEvent(event)  # type: ignore[attr-defined]
 
 
 def opened_dialog(qtbot: QtBot, window: MainWindow) -> BatchImportDialog:

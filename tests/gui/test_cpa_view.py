@@ -6,8 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
-from PySide6.QtGui import QDropEvent
+from PySide6.QtCore import QUrl
 from PySide6.QtWidgets import QFileDialog
 from pytestqt.qtbot import QtBot
 
@@ -18,6 +17,7 @@ from console.services.demo import DEMO_CPA_ID, DEMO_OIN, LOGIUS_OIN, demo_cpa_do
 from console.ui.cpa_view import CpaView, cpa_paths
 from console.ui.ebms_inspect_dialog import EbmsInspectDialog
 from console.ui.tasks import TaskRunner
+from tests.gui.conftest import drop
 from tests.integration.conftest import open_test_workspace
 
 REFERENCE = (Path(__file__).resolve().parents[2] / ".." / "shared" / "reference").resolve()
@@ -41,19 +41,6 @@ def view(qtbot: QtBot, services: ConsoleServices, task_runner: TaskRunner) -> Cp
     widget.show()
     qtbot.waitUntil(lambda: widget.details.details is not None)
     return widget
-
-
-def _drop(view: CpaView, path: Path) -> None:
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(path))])
-    event = QDropEvent(
-        QPointF(10, 10),
-        Qt.DropAction.CopyAction,
-        mime,
-        Qt.MouseButton.LeftButton,
-        Qt.KeyboardModifier.NoModifier,
-    )
-    view.dropEvent(event)
 
 
 def test_shows_the_demo_cpa_of_the_active_connection(view: CpaView) -> None:
@@ -117,7 +104,7 @@ def test_a_dropped_cpa_for_other_parties_is_stored_and_shown(view: CpaView, qtbo
     if not STUB.is_file():
         pytest.skip("referentiebestanden ontbreken")
     assert cpa_paths([QUrl.fromLocalFile(str(STUB)), QUrl("https://x/y.xml")]) == [STUB]
-    _drop(view, STUB)
+    drop(view, STUB)
     qtbot.waitUntil(lambda: "alleen bewaard" in view.message_label.text())
     d = view.details
     assert d.cpa_id_field.value() == "cpaStubEBF.rm.https.signed"
@@ -131,7 +118,7 @@ def test_a_broken_file_is_refused_with_the_reason(
 ) -> None:
     bad = tmp_path / "kapot.xml"
     bad.write_text("<geen-cpa/>")
-    _drop(view, bad)
+    drop(view, bad)
     qtbot.waitUntil(lambda: "niet in orde" in view.message_label.text())
     assert "Dit is geen CPA" in view.message_label.text()
     assert services.cpa is not None and len(services.cpa.summaries()) == 1
@@ -190,17 +177,7 @@ def test_dropped_file_is_checked(dialog: EbmsInspectDialog, qtbot: QtBot, tmp_pa
     bad = env.ping("onbekend", Party(LOGIUS_OIN, None), Party(DEMO_OIN, None))
     path = tmp_path / "bericht.xml"
     path.write_bytes(env.build_envelope(bad))
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(path))])
-    dialog.dropEvent(
-        QDropEvent(
-            QPointF(5, 5),
-            Qt.DropAction.CopyAction,
-            mime,
-            Qt.MouseButton.LeftButton,
-            Qt.KeyboardModifier.NoModifier,
-        )
-    )
+    drop(dialog, path)
     qtbot.waitUntil(lambda: dialog.report is not None)
     assert [e.code for e in dialog.report.errors] == ["ValueNotRecognized"]
     assert "onbekend" in dialog.message_edit.toPlainText()

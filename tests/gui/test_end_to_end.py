@@ -6,10 +6,8 @@ two-way TLS on loopback); nothing is faked.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
@@ -17,16 +15,6 @@ from console.domain.lifecycle import LetterStatus
 from console.services.bootstrap import ConsoleServices
 from console.ui.main_window import MainWindow
 from console.ui.tasks import TaskRunner
-from tests.integration.conftest import open_test_workspace
-
-
-@pytest.fixture
-def live(tmp_path: Path) -> Iterator[ConsoleServices]:
-    services = open_test_workspace(tmp_path / "data")
-    try:
-        yield services
-    finally:
-        services.close()
 
 
 def test_send_a_test_letter_and_see_it_verwerkt(

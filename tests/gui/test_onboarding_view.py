@@ -4,7 +4,6 @@ open their page, manual steps are ticked, the report is exported. And in the rea
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -19,16 +18,7 @@ from console.ui.main_window import MainWindow
 from console.ui.onboarding_view import OnboardingView
 from console.ui.tasks import TaskRunner
 from tests.gui.fake_services import FakeServices
-from tests.integration.conftest import open_test_workspace, submit, wait_for
-
-
-@pytest.fixture
-def live(tmp_path: Path) -> Iterator[ConsoleServices]:
-    services = open_test_workspace(tmp_path / "data")
-    try:
-        yield services
-    finally:
-        services.close()
+from tests.integration.conftest import submit, wait_for
 
 
 @pytest.fixture
